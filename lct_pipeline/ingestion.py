@@ -1,0 +1,243 @@
+"""Ingestion (SPEC §3.1): inbox files into the archive and the raw layer.
+
+Each file is read once: its bytes are hashed, archived unchanged under their
+sha256, parsed, checked at file level and stored with its rows in one
+transaction. Bytes already ingested are skipped, so running again adds nothing;
+the inbox itself is only ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from lct_pipeline import contract, periods
+from lct_pipeline.normalise import normalise_codes
+from lct_pipeline.reading import discover, read_bytes
+from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
+from lct_pipeline.warehouse.writes import insert_rows, records
+
+INGESTED = "ingested"
+REJECTED = "rejected"
+ALREADY_INGESTED = "already_ingested"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    source_file: str
+    status: str  # ingested | rejected | already_ingested | failed
+    sha256: str = ""
+    rows: int = 0
+    reason_code: str = ""
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.files)
+
+
+def relative_name(path: Path, inbox: Path) -> str:
+    return path.relative_to(inbox).as_posix()
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive_bytes(archive_dir: Path, sha256: str, name: str, data: bytes) -> Path:
+    """Keep the file's bytes under ``archive/<sha256>/<name>``; written atomically."""
+    target = archive_dir / sha256 / name
+    if target.is_file() and target.stat().st_size == len(data):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def clamp_period(period: str, today: date) -> str:
+    current = periods.of_date(today)
+    return min(max(period, periods.PROGRAMME_START), current)
+
+
+def home_period(period_norm: pd.Series, received_at: datetime, today: date) -> str:
+    """The quarter that reports the file's rows without a usable period.
+
+    It is the file's most common valid quarter (the earliest on a tie), so the
+    data officer sees a file's bad rows beside its good ones; a file with no
+    valid quarter goes to the quarter it was received in.
+    """
+    current = periods.of_date(today)
+    valid = [p for p in period_norm.dropna() if periods.PROGRAMME_START <= p <= current]
+    if valid:
+        counts = Counter(valid)
+        return min(counts, key=lambda p: (-counts[p], p))
+    return clamp_period(periods.of_date(received_at), today)
+
+
+def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
+    """The rows of every table of a file, in the raw layer's columns."""
+    frames = []
+    for table in tables:
+        rows = table.rows
+        frame = pd.DataFrame(
+            {
+                "sha256": sha256,
+                "sheet": table.sheet,
+                "row_number": rows["row_number"].astype(int),
+                "record_type": table.record_type,
+            },
+            index=rows.index,
+        )
+        for column in contract.RAW_COLUMNS:
+            frame[column] = rows[column] if column in rows.columns else None
+        frame["extra"] = rows["_extra"] if "_extra" in rows.columns else None
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frame.empty:
+        frame["period_norm"] = frame["period"].map(periods.parse_period, na_action="ignore")
+        frame["org_norm"] = normalise_codes(frame["org_code"])
+    return frame
+
+
+def file_problem(result) -> contract.FileProblem | None:
+    """The file-level rejection of a read file; personal data is looked for first."""
+    if result.error is not None:
+        return contract.FileProblem(
+            result.error.reason_code, result.error.message, result.error.sheet
+        )
+    checks = [
+        contract.check_table(t.sheet, t.record_type, t.header, len(t.rows)) for t in result.tables
+    ]
+    problems = [p for p in checks if p is not None]
+    personal = [p for p in problems if p.reason_code == "PERSONAL_DATA"]
+    if personal:
+        return personal[0]
+    return problems[0] if problems else None
+
+
+def ingest_file(
+    path: Path, inbox: Path, archive_dir: Path, engine: sa.Engine, today: date, known: set[str]
+) -> FileOutcome:
+    name = relative_name(path, inbox)
+    try:
+        received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(name, FAILED, message=f"cannot read the file: {exc.strerror or exc}")
+    sha = sha256_of(data)
+    if sha in known:
+        return FileOutcome(name, ALREADY_INGESTED, sha)
+    archived = archive_bytes(archive_dir, sha, path.name, data)
+    result = read_bytes(data, path.suffix)
+    problem = file_problem(result)
+    rows = raw_frame(sha, result.tables) if problem is None else pd.DataFrame()
+    home = home_period(
+        rows["period_norm"] if not rows.empty else pd.Series(dtype=object), received_at, today
+    )
+    file_row = {
+        "sha256": sha,
+        "source_file": name,
+        "size_bytes": len(data),
+        "received_at": received_at,
+        "archive_path": str(archived),
+        "encoding": result.encoding,
+        "delimiter": result.delimiter,
+        "home_period": home,
+        "reason_code": problem.reason_code if problem else None,
+        "sheet": problem.sheet if problem else "",
+        "message": problem.message if problem else None,
+        "rows_read": len(rows),
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(raw_files.insert(), [file_row])
+            insert_rows(conn, raw_rows, records(rows) if not rows.empty else [])
+    except sa.exc.IntegrityError:
+        # A run in parallel stored the same bytes first: they are ingested once.
+        known.add(sha)
+        return FileOutcome(name, ALREADY_INGESTED, sha)
+    known.add(sha)
+    if problem:
+        return FileOutcome(name, REJECTED, sha, 0, problem.reason_code, problem.message)
+    return FileOutcome(name, INGESTED, sha, len(rows))
+
+
+def ingest_inbox(inbox: Path, archive_dir: Path, engine: sa.Engine, today: date) -> IngestReport:
+    """Ingest every submission of the inbox not ingested before; one bad file stops nothing."""
+    report = IngestReport()
+    if not inbox.is_dir():
+        return report
+    submissions, ignored = discover(inbox)
+    report.ignored = [relative_name(p, inbox) for p in ignored]
+    with engine.connect() as conn:
+        known = set(conn.execute(sa.select(raw_files.c.sha256)).scalars())
+    for path in submissions:
+        report.files.append(ingest_file(path, inbox, archive_dir, engine, today, known))
+    return report
+
+
+def quarter_files(engine: sa.Engine, period: str, current: str) -> pd.DataFrame:
+    """The files whose rows (or file-level rejection) quarter ``period`` reports."""
+    rows = (
+        sa.select(raw_rows.c.sha256, sa.func.count().label("rows"))
+        .where(rows_of_quarter(period, current))
+        .group_by(raw_rows.c.sha256)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            raw_files.c.source_file,
+            raw_files.c.received_at,
+            sa.func.coalesce(rows.c.rows, 0).label("rows"),
+            sa.func.coalesce(raw_files.c.reason_code, "").label("file_rejection"),
+        )
+        .select_from(raw_files.outerjoin(rows, rows.c.sha256 == raw_files.c.sha256))
+        .where(
+            sa.or_(
+                rows.c.rows > 0,
+                sa.and_(raw_files.c.reason_code.is_not(None), raw_files.c.home_period == period),
+            )
+        )
+        .order_by(raw_files.c.source_file)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(
+            conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys())
+        )
+
+
+def quarters_with_data(engine: sa.Engine, today: date) -> list[str]:
+    """Every quarter from the programme's start to the latest one any raw row reports."""
+    current = periods.of_date(today)
+    with engine.connect() as conn:
+        latest_row = conn.execute(
+            sa.select(sa.func.max(raw_rows.c.period_norm)).where(
+                raw_rows.c.period_norm.between(periods.PROGRAMME_START, current)
+            )
+        ).scalar()
+        latest_home = conn.execute(sa.select(sa.func.max(raw_files.c.home_period))).scalar()
+    latest = max(filter(None, [latest_row, latest_home]), default=None)
+    return periods.period_range(periods.PROGRAMME_START, latest) if latest else []

@@ -1,0 +1,73 @@
+"""Quarters: the programme's unit of time (SPEC §2, §3.2).
+
+A period is the text ``YYYYQn``; it sorts as text in the same order as in time,
+which the warehouse relies on for range filters in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+PROGRAMME_START = "2012Q4"
+
+# 2013Q1, 2013-Q1, 2013 Q1, Q1 2013, Q1/2013 (any case), nothing else.
+_YEAR_FIRST = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[qQ]\s*([1-4])\s*$")
+_QUARTER_FIRST = re.compile(r"^\s*[qQ]\s*([1-4])\s*[-/ ]\s*(\d{4})\s*$")
+
+
+def parse_period(text: object) -> str | None:
+    """The period written in ``text`` as ``YYYYQn``, or None when it is not one."""
+    if text is None:
+        return None
+    raw = str(text)
+    if m := _YEAR_FIRST.match(raw):
+        return f"{m.group(1)}Q{m.group(2)}"
+    if m := _QUARTER_FIRST.match(raw):
+        return f"{m.group(2)}Q{m.group(1)}"
+    return None
+
+
+def index(period: str) -> int:
+    """A running number of the quarter, so that quarters can be added and compared."""
+    return int(period[:4]) * 4 + int(period[5]) - 1
+
+
+def from_index(i: int) -> str:
+    return f"{i // 4}Q{i % 4 + 1}"
+
+
+def shift(period: str, quarters: int) -> str:
+    return from_index(index(period) + quarters)
+
+
+def period_range(first: str, last: str) -> list[str]:
+    """Every quarter from ``first`` to ``last``, both included."""
+    return [from_index(i) for i in range(index(first), index(last) + 1)]
+
+
+def year(period: str) -> int:
+    return int(period[:4])
+
+
+def quarter_start(period: str) -> date:
+    return date(year(period), 3 * int(period[5]) - 2, 1)
+
+
+def quarter_end(period: str) -> date:
+    """The last day of the quarter."""
+    return quarter_start(shift(period, 1)) - timedelta(days=1)
+
+
+def of_date(day: date | datetime) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def partition_key(period: str) -> str:
+    """Dagster's key of the quarter: its first day (``2013Q1`` -> ``2013-01-01``)."""
+    return quarter_start(period).isoformat()
+
+
+def from_partition_key(key: str) -> str:
+    """The quarter of a Dagster partition key (``2013-01-01`` -> ``2013Q1``)."""
+    return of_date(date.fromisoformat(key[:10]))

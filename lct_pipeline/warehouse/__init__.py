@@ -1,0 +1,1 @@
+"""The SQL warehouse: engine, tables, views and idempotent writes (SQLAlchemy Core)."""

@@ -1,0 +1,66 @@
+"""The raw layer: every ingested file and every data row as read, so later
+stages never go back to the files."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from lct_pipeline import periods
+from lct_pipeline.contract import RAW_COLUMNS
+from lct_pipeline.warehouse.metadata import metadata
+
+raw_files = sa.Table(
+    "raw_files",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    # Path relative to the inbox, with '/', as SPEC §8 shows it.
+    sa.Column("source_file", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("archive_path", sa.Text, nullable=False),
+    sa.Column("encoding", sa.String(16)),
+    sa.Column("delimiter", sa.String(4)),
+    # The quarter whose run reports this file's rows that have no usable period
+    # of their own, and its file-level rejection.
+    sa.Column("home_period", sa.String(6), nullable=False),
+    sa.Column("reason_code", sa.String(32)),
+    sa.Column("sheet", sa.Text, nullable=False, server_default=""),
+    sa.Column("message", sa.Text),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+)
+
+raw_rows = sa.Table(
+    "raw_rows",
+    metadata,
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("raw_files.sha256"), primary_key=True),
+    sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
+    sa.Column("row_number", sa.Integer, primary_key=True),
+    sa.Column("record_type", sa.String(16), nullable=False),
+    # The period and organisation as normalised at ingestion, so a quarter's
+    # rows are found with an index instead of parsing every raw value again.
+    sa.Column("period_norm", sa.String(6)),
+    sa.Column("org_norm", sa.Text),
+    *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
+    # Non-empty cells beyond the header, kept so nothing is silently lost.
+    sa.Column("extra", sa.Text),
+    sa.Index("ix_raw_rows_period", "period_norm"),
+)
+
+
+def rows_of_quarter(period: str, current: str) -> sa.ColumnElement[bool]:
+    """Raw rows that quarter ``period`` validates.
+
+    A row belongs to the quarter it names; a row whose period is unreadable,
+    before the programme or after the current quarter belongs to its file's
+    home quarter, so that it is still rejected somewhere.
+    """
+    unusable = sa.or_(
+        raw_rows.c.period_norm.is_(None),
+        raw_rows.c.period_norm < periods.PROGRAMME_START,
+        raw_rows.c.period_norm > current,
+    )
+    homed_here = sa.select(raw_files.c.sha256).where(raw_files.c.home_period == period)
+    return sa.or_(
+        raw_rows.c.period_norm == period,
+        sa.and_(unusable, raw_rows.c.sha256.in_(homed_here)),
+    )

@@ -1,0 +1,1 @@
+"""Jobs, the quarterly schedule and the inbox sensor."""

@@ -1,0 +1,158 @@
+"""Ingestion writes real files into an inbox and reads them back from the warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from lct_pipeline.ingestion import ALREADY_INGESTED, INGESTED, REJECTED, ingest_inbox
+from lct_pipeline.warehouse.engine import get_engine
+from lct_pipeline.warehouse.schema import ensure_schema
+
+HEADER = "org_code,period,data_element,sex,age_group,value\n"
+TODAY = date(2014, 3, 1)
+
+
+def _engine(workspace):
+    engine = get_engine(workspace.warehouse_url)
+    ensure_schema(engine)
+    return engine
+
+
+def _write(path, text: str | bytes, received: str = "2013-04-10T08:00:00"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    stamp = datetime.fromisoformat(received).replace(tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def _snapshot(folder):
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _table(engine, name):
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(f"SELECT * FROM {name} ORDER BY 1, 2, 3"), conn)
+
+
+def test_files_are_archived_byte_for_byte_and_the_inbox_is_untouched(workspace):
+    body = HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\r\nCSO01,2013Q1,VOT_ASSISTED,M,ADULT,1\r\n"
+    _write(workspace.inbox / "2013Q1" / "cso01.csv", body)
+    _write(workspace.inbox / "notes.txt", "not a submission")
+    before = _snapshot(workspace.inbox)
+
+    report = ingest_inbox(workspace.inbox, workspace.archive, _engine(workspace), TODAY)
+
+    assert [(f.source_file, f.status, f.rows) for f in report.files] == [
+        ("2013Q1/cso01.csv", INGESTED, 2)
+    ]
+    assert report.ignored == ["notes.txt"]
+    assert _snapshot(workspace.inbox) == before
+    sha = hashlib.sha256(body.encode()).hexdigest()
+    assert (workspace.archive / sha / "cso01.csv").read_bytes() == body.encode()
+
+
+def test_raw_rows_keep_sheet_row_number_and_raw_text(workspace):
+    body = HEADER + 'cso01, 2013-q1 ,VOT_ASSISTED,ž,Adult,"1,0"\n\nCSO01,Q1 2013,X,,,7\n'
+    _write(workspace.inbox / "a.csv", body)
+    engine = _engine(workspace)
+    ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    rows = _table(engine, "raw_rows")
+    assert rows["row_number"].tolist() == [2, 4]
+    assert rows["sheet"].tolist() == ["", ""]
+    assert rows["value"].tolist() == ["1,0", "7"]
+    assert rows["sex"].tolist()[0] == "ž"
+    assert rows["period_norm"].tolist() == ["2013Q1", "2013Q1"]
+    assert rows["org_norm"].tolist() == ["CSO01", "CSO01"]
+    files = _table(engine, "raw_files")
+    assert files["source_file"].tolist() == ["a.csv"]
+    # The received time is the file's modification time, stored in UTC.
+    assert pd.to_datetime(files["received_at"]).tolist() == [pd.Timestamp("2013-04-10 08:00:00")]
+
+
+def test_a_second_ingestion_of_the_same_bytes_adds_nothing(workspace):
+    body = HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\n"
+    _write(workspace.inbox / "a.csv", body)
+    engine = _engine(workspace)
+    ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+    first = (_table(engine, "raw_files"), _table(engine, "raw_rows"))
+    # The same bytes again, under another name, and the first file untouched.
+    _write(workspace.inbox / "copy" / "a-again.csv", body)
+
+    report = ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    assert {f.source_file: f.status for f in report.files} == {
+        "a.csv": ALREADY_INGESTED,
+        "copy/a-again.csv": ALREADY_INGESTED,
+    }
+    pd.testing.assert_frame_equal(_table(engine, "raw_files"), first[0])
+    pd.testing.assert_frame_equal(_table(engine, "raw_rows"), first[1])
+
+
+def test_personal_data_files_are_archived_but_load_nothing(workspace):
+    body = "org_code,period,data_element,ime i prezime,value\nCSO01,2013Q1,VOT_ASSISTED,Ana A.,1\n"
+    _write(workspace.inbox / "pii.csv", body)
+    engine = _engine(workspace)
+    report = ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    assert [(f.status, f.reason_code) for f in report.files] == [(REJECTED, "PERSONAL_DATA")]
+    assert _table(engine, "raw_rows").empty
+    files = _table(engine, "raw_files")
+    assert files["reason_code"].tolist() == ["PERSONAL_DATA"]
+    assert "ime_i_prezime" in files["message"].iloc[0]
+    assert "Ana" not in files.to_csv()
+    sha = hashlib.sha256(body.encode()).hexdigest()
+    assert (workspace.archive / sha / "pii.csv").read_bytes() == body.encode()
+
+
+def test_one_bad_file_does_not_stop_the_others(workspace):
+    _write(workspace.inbox / "a_junk.csv", b"\x00\x01\x02\xff\xfe\x00garbage")
+    _write(workspace.inbox / "b_layout.csv", "foo,bar\n1,2\n")
+    _write(workspace.inbox / "c_missing.csv", "org_code,data_element\nCSO01,VOT_ASSISTED\n")
+    _write(workspace.inbox / "d_empty.csv", HEADER)
+    _write(workspace.inbox / "e_good.csv", HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\n")
+    report = ingest_inbox(workspace.inbox, workspace.archive, _engine(workspace), TODAY)
+
+    assert [(f.source_file, f.reason_code) for f in report.files] == [
+        ("a_junk.csv", "UNREADABLE_FILE"),
+        ("b_layout.csv", "UNKNOWN_LAYOUT"),
+        ("c_missing.csv", "MISSING_COLUMNS"),
+        ("d_empty.csv", "EMPTY_FILE"),
+        ("e_good.csv", ""),
+    ]
+    assert report.files[-1].rows == 1
+
+
+def test_rows_without_a_usable_period_are_homed_in_the_files_main_quarter(workspace):
+    body = HEADER + (
+        "CSO01,2013Q2,VOT_ASSISTED,F,ADULT,2\n"
+        "CSO01,2013Q2,VOT_ASSISTED,M,ADULT,1\n"
+        "CSO01,2013Q1,VOT_IDENTIFIED,F,ADULT,1\n"
+        "CSO01,someday,VOT_ASSISTED,M,CHILD,1\n"
+        "CSO01,2031Q1,VOT_ASSISTED,F,CHILD,1\n"
+    )
+    _write(workspace.inbox / "a.csv", body, received="2013-07-20T08:00:00")
+    engine = _engine(workspace)
+    ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    from lct_pipeline.ingestion import quarter_files, quarters_with_data
+    from lct_pipeline.warehouse.tables_raw import raw_rows, rows_of_quarter
+
+    assert _table(engine, "raw_files")["home_period"].tolist() == ["2013Q2"]
+    with engine.connect() as conn:
+        q2 = conn.execute(
+            sa.select(raw_rows.c.row_number).where(rows_of_quarter("2013Q2", "2014Q1"))
+        ).scalars()
+        assert sorted(q2) == [2, 3, 5, 6]
+    assert quarter_files(engine, "2013Q1", "2014Q1")["rows"].tolist() == [1]
+    assert quarters_with_data(engine, TODAY) == ["2012Q4", "2013Q1", "2013Q2"]
