@@ -6,12 +6,17 @@ Tables are created when missing; the schema version is recorded in
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 
-from lct_pipeline.warehouse import tables_raw, tables_validated  # noqa: F401  (registers the tables)
+# Importing the table modules registers their tables on the shared metadata.
+from lct_pipeline.warehouse import tables_raw, tables_star, tables_validated  # noqa: F401
 from lct_pipeline.warehouse.metadata import metadata
+from lct_pipeline.warehouse.views import all_views, create_views
 
 SCHEMA_VERSION = 1
+SCHEMA_LOCK_ID = 741_952_001
 
 schema_info = sa.Table(
     "schema_info",
@@ -21,20 +26,24 @@ schema_info = sa.Table(
 )
 
 
+def _set_info(conn: sa.Connection, key: str, value: str) -> None:
+    conn.execute(schema_info.delete().where(schema_info.c.key == key))
+    conn.execute(schema_info.insert().values(key=key, value=value))
+
+
 def ensure_schema(engine: sa.Engine) -> None:
-    """Create what is missing and record the schema version; safe to call on every run."""
+    """Create what is missing, record the version, (re)create changed views; safe on every run."""
+    views_hash = hashlib.sha256(repr(all_views()).encode()).hexdigest()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two runs starting together must not both create the same table.
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
         metadata.create_all(conn, checkfirst=True)
-        current = conn.execute(
-            sa.select(schema_info.c.value).where(schema_info.c.key == "schema_version")
-        ).scalar()
-        if current is None:
-            conn.execute(
-                schema_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-            )
-        elif int(current) != SCHEMA_VERSION:
-            conn.execute(
-                schema_info.update()
-                .where(schema_info.c.key == "schema_version")
-                .values(value=str(SCHEMA_VERSION))
-            )
+        info = dict(conn.execute(sa.select(schema_info.c.key, schema_info.c.value)).all())
+        if info.get("schema_version") != str(SCHEMA_VERSION):
+            _set_info(conn, "schema_version", str(SCHEMA_VERSION))
+        # Views are recreated only when their definitions changed, so concurrent
+        # runs do not take DDL locks on every start.
+        if info.get("views_hash") != views_hash:
+            create_views(conn)
+            _set_info(conn, "views_hash", views_hash)

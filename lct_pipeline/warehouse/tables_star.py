@@ -1,0 +1,1 @@
+"""The star schema behind the analysts' views: dimensions and facts."""

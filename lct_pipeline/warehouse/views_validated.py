@@ -1,0 +1,3 @@
+"""Views over the validated layer: submissions, rejections, warnings (SPEC §8)."""
+
+VIEWS: dict[str, str] = {}
