@@ -103,6 +103,9 @@ def check_table(
 ) -> FileProblem | None:
     """The file-level rejection of one table, or None when its rows can be validated."""
     where = f"sheet '{sheet}': " if sheet else ""
+    if not header and n_rows == 0:
+        # A 0-byte or blank file: nothing to read, rather than a layout problem.
+        return FileProblem("EMPTY_FILE", f"{where}the file has no header and no data rows.", sheet)
     personal = [h for h in header if looks_personal(h)]
     if personal:
         return FileProblem(

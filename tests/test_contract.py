@@ -28,4 +28,5 @@ def test_file_level_rejections_in_their_order():
     assert missing.reason_code == "MISSING_COLUMNS"
     assert "period, value" in missing.message and "sheet 'Values'" in missing.message
     assert check_table("", "values", values, 0).reason_code == "EMPTY_FILE"
+    assert check_table("", None, (), 0).reason_code == "EMPTY_FILE"
     assert check_table("", "values", values, 1) is None

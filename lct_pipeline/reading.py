@@ -1,0 +1,345 @@
+"""Reading submissions (SPEC §3.1, §3.2): CSV and XLSX files into tables of text cells.
+
+Nothing here judges content: every cell stays the text the CSO typed (None when
+blank), so that the validation layer can quote raw values back to them. A file
+that cannot be read becomes a `FileError`, never an exception, so one bad file
+does not stop the others.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from charset_normalizer import from_bytes
+
+from lct_pipeline.contract import RAW_COLUMNS
+from lct_pipeline.normalise import normalise_header
+
+UNREADABLE_FILE = "UNREADABLE_FILE"
+UNKNOWN_LAYOUT = "UNKNOWN_LAYOUT"
+SUFFIXES = (".csv", ".xlsx")
+DELIMITERS = (",", ";", "\t")  # on a tie, the earlier one wins
+SHEET_TYPES = ("values", "measures")
+ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1250 or Windows-1251"
+_KNOWN = frozenset(RAW_COLUMNS)  # here only to recognise the delimiter
+_RESERVED = frozenset({"row_number", "_extra"})
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SERBIAN_LATIN = frozenset("čćšžđČĆŠŽĐ")
+# Words (letters only) holding at least one non-ASCII letter: only those tell code pages apart.
+_NON_ASCII_WORD = re.compile(r"[a-zA-Z]*[^\W\d_a-zA-Z][^\W\d_]*")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files
+
+
+@dataclass(frozen=True)
+class FileError:
+    reason_code: str  # 'UNREADABLE_FILE' | 'UNKNOWN_LAYOUT'
+    message: str  # a sentence a CSO can act on; names the sheet when there is one
+    sheet: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    sheet: str  # '' for CSV
+    record_type: str | None  # 'values', 'measures', or None when the header tells neither
+    raw_header: tuple[str, ...]  # as in the file; blank cells '', trailing ones left out
+    header: tuple[str, ...]  # normalise_header of each ('' for an empty header cell)
+    # One object column per named header (str as typed, None when blank), '_extra'
+    # (non-empty cells outside the named columns, joined with ' | ') and 'row_number'.
+    rows: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    tables: list[Table]
+    error: FileError | None
+    encoding: str | None  # 'utf-8', 'utf-8-sig', 'utf-16', 'cp1250', 'cp1251'; None for XLSX
+    delimiter: str | None  # ',', ';', '\t'; None for XLSX
+
+
+def discover(inbox: Path) -> tuple[list[Path], list[Path]]:
+    """(submissions, ignored files) below `inbox`, each sorted by relative posix path."""
+    submissions: list[Path] = []
+    ignored: list[Path] = []
+    for path in inbox.rglob("*"):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(inbox)
+        # Hidden files (sync tools keep copies there) and Excel's "~$" lock files
+        # are never submissions, whatever their extension.
+        hidden = any(part.startswith(".") for part in relative.parts)
+        wanted = path.suffix.lower() in SUFFIXES and not hidden and not path.name.startswith("~$")
+        (submissions if wanted else ignored).append(path)
+    by_name = {path: path.relative_to(inbox).as_posix() for path in submissions + ignored}
+    return sorted(submissions, key=by_name.get), sorted(ignored, key=by_name.get)
+
+
+def read_submission(path: Path) -> ReadResult:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _failed(f"The file could not be opened: {exc.strerror or exc}.")
+    return read_bytes(data, path.suffix)
+
+
+def read_bytes(data: bytes, suffix: str) -> ReadResult:
+    """Read a submission from its bytes; `suffix` is the file's extension ('.csv' or '.xlsx')."""
+    kind = suffix.lower().lstrip(".")
+    try:
+        if kind == "csv":
+            return _read_csv(data)
+        if kind == "xlsx":
+            return _read_xlsx(data)
+    except Exception as exc:  # a last resort: no file content may stop a run
+        return _failed(f"The file could not be read ({type(exc).__name__}: {exc}).")
+    return _failed(f"Only .csv and .xlsx files are read, not '{suffix}'.")
+
+
+def _failed(message: str, reason_code: str = UNREADABLE_FILE, sheet: str = "") -> ReadResult:
+    return ReadResult([], FileError(reason_code, message, sheet), None, None)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _read_csv(data: bytes) -> ReadResult:
+    if data.startswith(b"PK\x03\x04"):
+        return _failed("The file is an Excel workbook saved with a .csv name; rename it to .xlsx.")
+    decoded = _decode(data)
+    text = decoded[0] if isinstance(decoded, tuple) else data.decode("latin-1")
+    if "\x00" in text or len(_CONTROL.findall(text)) > max(2, len(text) // 200):
+        return _failed(
+            "The file holds binary data, not text (or UTF-16 text without a byte-order mark);"
+            f" save it as CSV in {ACCEPTED_ENCODINGS}."
+        )
+    if isinstance(decoded, FileError):
+        return ReadResult([], decoded, None, None)
+    encoding = decoded[1]
+    delimiter = max(DELIMITERS, key=lambda d: _header_score(text, d))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        return _failed(f"The CSV structure could not be read: {exc}.")
+    table = _table("", records, None)
+    if isinstance(table, FileError):
+        return ReadResult([], table, encoding, delimiter)
+    return ReadResult([table], None, encoding, delimiter)
+
+
+def _decode(data: bytes) -> tuple[str, str] | FileError:
+    """The text and the encoding's name, or why the encoding is not accepted."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        if encoding != "utf-8":  # a byte-order mark promised an encoding the bytes do not keep
+            return _encoding_error(data)
+    # Not UTF-8: one of the two Windows code pages, if exactly one of them makes sense.
+    readings = {}
+    for code_page in ("cp1250", "cp1251"):
+        with contextlib.suppress(UnicodeDecodeError):  # undefined bytes rule a code page out
+            readings[code_page] = data.decode(code_page)
+    words = {cp: _non_ascii_words(text) for cp, text in readings.items()}
+    scores = {cp: _script_score(words[cp], cp == "cp1251") for cp in readings}
+    # Plausible: some words of the expected alphabet, and at most one word in five
+    # with letters foreign to it (names such as "Müller" are allowed, a wrong code
+    # page garbles nearly every word).
+    plausible = [cp for cp, (good, bad) in scores.items() if good and bad * 5 <= good + bad]
+    if plausible:
+        best = max(plausible, key=lambda cp: scores[cp][0] / sum(scores[cp]))
+        return readings[best], best
+    # No non-ASCII letter at all (e.g. one "€" in a comment): the symbols read the
+    # same in both code pages.
+    for code_page, text in readings.items():
+        if not words[code_page]:
+            return text, code_page
+    return _encoding_error(data)
+
+
+def _non_ascii_words(text: str) -> set[str]:
+    # Splitting on whitespace first is fast and leaves few distinct chunks to scan.
+    chunks = "\n".join(chunk for chunk in set(text.split()) if not chunk.isascii())
+    return set(_NON_ASCII_WORD.findall(chunks))
+
+
+def _script_score(words: set[str], cyrillic: bool) -> tuple[int, int]:
+    """(distinct words in the expected alphabet, distinct words with letters foreign to it)."""
+    good = bad = 0
+    for word in words:
+        if cyrillic:
+            # Latin text read as cp1251 turns č, š, ž into Cyrillic letters inside Latin
+            # words; a lone Cyrillic letter ("Ђ" for "€") proves nothing either way.
+            fits = all("\u0400" <= ch <= "\u04ff" for ch in word)
+            if fits and len(word) == 1:
+                continue
+        else:
+            fits = all(ch.isascii() or ch in _SERBIAN_LATIN for ch in word)
+        good += fits
+        bad += not fits
+    return good, bad
+
+
+def _encoding_error(data: bytes) -> FileError:
+    best = from_bytes(data[:200_000]).best()
+    name = codecs.lookup(best.encoding).name if best is not None else ""
+    hint = f" (it looks like {name})" if name and name not in ("cp1250", "cp1251") else ""
+    return FileError(
+        UNREADABLE_FILE,
+        f"The file's text encoding is not one of those accepted{hint}: save it as CSV in"
+        f" {ACCEPTED_ENCODINGS} (in Excel: 'CSV UTF-8').",
+    )
+
+
+def _header_score(text: str, delimiter: str) -> tuple[int, int, int]:
+    """How header-like the first non-blank line is when split by `delimiter`."""
+    reader = csv.reader(io.StringIO(text[:65_536], newline=""), delimiter=delimiter)
+    header = next((row for row in reader if any(cell.strip() for cell in row)), [])
+    names = [normalise_header(cell) for cell in header]
+    known = sum(name in _KNOWN for name in names)
+    return known, sum(bool(_IDENTIFIER.fullmatch(name)) for name in names), len(names)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _read_xlsx(data: bytes) -> ReadResult:
+    if data.startswith(_OLE_MAGIC):
+        return _failed(
+            "The workbook is password-protected or in the old Excel 97-2003 (.xls) format;"
+            " save it as an .xlsx workbook without a password."
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return _failed("The file is not an Excel workbook (.xlsx); save it again from Excel.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about styles and parts it does not need
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:
+            return _failed(f"The workbook is damaged and could not be opened ({exc}).")
+        try:
+            return _read_sheets(workbook)
+        finally:
+            workbook.close()
+
+
+def _read_sheets(workbook) -> ReadResult:
+    sheets = workbook.worksheets  # chart sheets hold no cells
+    if not sheets:
+        return _failed("The workbook has no worksheet with cells.", UNKNOWN_LAYOUT)
+    named = [(ws, ws.title.strip().casefold()) for ws in sheets]
+    named = [(ws, kind) for ws, kind in named if kind in SHEET_TYPES]
+    if not named:
+        used = [ws for ws in sheets if _has_content(ws)]
+        if len(used) > 1:
+            found = ", ".join(f"'{ws.title}'" for ws in used)
+            return _failed(
+                f"The workbook has several sheets with data ({found}) and none is named"
+                " 'values' or 'measures': name the sheet of data values 'values' and the"
+                " sheet of action-plan measures 'measures'.",
+                UNKNOWN_LAYOUT,
+            )
+        # A single sheet (or a single one with data) is read by its header.
+        named = [((used or sheets)[0], None)]
+    tables = []
+    for ws, kind in named:
+        table = _table(ws.title, _sheet_rows(ws), kind)
+        if isinstance(table, FileError):
+            return ReadResult([], table, None, None)
+        tables.append(table)
+    return ReadResult(tables, None, None, None)
+
+
+def _sheet_rows(ws) -> Iterable[list[str | None]]:
+    ws.reset_dimensions()  # some writers store a wrong sheet size: read every cell there is
+    for row in ws.iter_rows(values_only=True):
+        yield [_cell_text(value) for value in row]
+
+
+def _has_content(ws) -> bool:
+    return any(_cells(row).count(None) < len(row) for row in _sheet_rows(ws))
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as the text a person reads in it, so numeric and text cells are treated alike."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # Shortest round-trip digits, never an exponent: 1e-05 would not parse as a number.
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _cells(cells: Sequence[str | None]) -> list[str | None]:
+    """The cells as typed, with blank ones (empty or whitespace only) as None."""
+    return [cell if cell and not cell.isspace() else None for cell in cells]
+
+
+def _table(
+    sheet: str, records: Iterable[Sequence[str | None]], kind: str | None
+) -> Table | FileError:
+    """The table of a CSV file or a sheet: its first non-blank row is the header.
+
+    Row numbers count every record, blank ones included, so they are those a
+    spreadsheet shows; a quoted cell spanning lines is still one row.
+    """
+    where = f"sheet '{sheet}': " if sheet else ""
+    numbered = ((n, _cells(cells)) for n, cells in enumerate(records, start=1))
+    body = [(n, values) for n, values in numbered if values.count(None) < len(values)]
+    raw_header = [cell or "" for cell in body.pop(0)[1]] if body else []
+    while raw_header and not raw_header[-1]:
+        raw_header.pop()
+    header = tuple(normalise_header(cell) for cell in raw_header)
+    named = [(i, name) for i, name in enumerate(header) if name]
+    seen: set[str] = set()
+    for _, name in named:
+        if name in _RESERVED:
+            problem = "is a name the pipeline uses itself; rename or remove that column"
+        elif name in seen:
+            problem = "appears twice in the header; keep one column of each name"
+        else:
+            seen.add(name)
+            continue
+        return FileError(UNKNOWN_LAYOUT, f"{where}column '{name}' {problem}.", sheet)
+    width, unnamed = len(header), [i for i, name in enumerate(header) if not name]
+    extra: list[str | None] = []
+    for _, values in body:
+        # Cells under no header name are kept, so no typed value is silently lost.
+        stray = [values[i] for i in unnamed if i < len(values)] + values[width:]
+        extra.append(" | ".join(v for v in stray if v is not None) or None)
+        values[width:] = [None] * (width - len(values))  # pads short rows, cuts long ones
+    frame = pd.DataFrame([values for _, values in body], columns=range(width), dtype=object)
+    rows = frame[[i for i, _ in named]].set_axis([name for _, name in named], axis=1)
+    rows["_extra"] = pd.Series(extra, dtype=object)
+    rows["row_number"] = pd.Series([number for number, _ in body], dtype="int64")
+    if kind is None and seen & {"data_element", "measure_code"}:
+        kind = "values" if "data_element" in seen else "measures"
+    return Table(sheet, kind, tuple(raw_header), header, rows)
