@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--period", type=_quarter, action="append", help="a quarter, e.g. 2013Q1")
     which.add_argument("--all", action="store_true", help="every quarter that has data")
+    run.add_argument("--verbose", action="store_true", help="show Dagster's step log")
     sample = commands.add_parser(
         "sample", help="copy the bundled sample submissions into the inbox, with received times"
     )
@@ -73,7 +74,7 @@ def _row_counts(result) -> str:
     return ", ".join(parts)
 
 
-def run_quarters(quarters: Sequence[str] | None) -> int:
+def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> int:
     """Run the job for ``quarters`` (None: every quarter with data); the exit status."""
     _dagster_home()
     import dagster as dg
@@ -92,7 +93,12 @@ def run_quarters(quarters: Sequence[str] | None) -> int:
     while todo:
         quarter = todo.pop(0)
         result = job.execute_in_process(
-            partition_key=periods.partition_key(quarter), instance=instance, raise_on_error=False
+            partition_key=periods.partition_key(quarter),
+            instance=instance,
+            raise_on_error=False,
+            tags={"lct/quarter": quarter},
+            # The terminal shows warnings and the summary; the full log is in the UI.
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         status = "ok" if result.success else "FAILED"
         print(f"{quarter}  {status}  run {result.run_id[:8]}  {_row_counts(result)}", flush=True)
@@ -119,7 +125,9 @@ def run_quarters(quarters: Sequence[str] | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return run_quarters(None if args.all else args.period)
+        return run_quarters(
+            None if args.all else args.period, "DEBUG" if args.verbose else "WARNING"
+        )
     if args.command == "sample":
         from lct_pipeline.sample import install_sample
 
