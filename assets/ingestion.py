@@ -28,7 +28,9 @@ def raw_submissions(
     """
     period = quarter_of(context)
     engine = warehouse.get_engine()
-    report = ingest_inbox(files.inbox, files.archive, engine, programme.as_of())
+    report = ingest_inbox(
+        files.inbox, files.archive, engine, programme.as_of(), files.max_file_bytes
+    )
     for outcome in report.files:
         if outcome.status not in (INGESTED, "already_ingested"):
             context.log.warning(f"{outcome.source_file}: {outcome.reason_code} {outcome.message}")

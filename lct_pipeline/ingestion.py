@@ -29,6 +29,9 @@ INGESTED = "ingested"
 REJECTED = "rejected"
 ALREADY_INGESTED = "already_ingested"
 FAILED = "failed"
+# A quarter's monitoring file is kilobytes; the limit keeps a stray export or a
+# malicious upload from exhausting memory (LCT_MAX_FILE_MB overrides it).
+DEFAULT_MAX_FILE_BYTES = 50 * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -138,33 +141,81 @@ def file_problem(result) -> contract.FileProblem | None:
     return problems[0] if problems else None
 
 
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 100_000 else f"{n_bytes / 1e3:.1f} kB"
+
+
+def archive_stream(path: Path, archive_dir: Path) -> tuple[str, Path]:
+    """Hash and archive a file too large to hold in memory, in one pass over its bytes."""
+    digest = hashlib.sha256()
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as out, path.open("rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        target = archive_dir / digest.hexdigest() / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), target
+
+
 def ingest_file(
-    path: Path, inbox: Path, archive_dir: Path, engine: sa.Engine, today: date, known: set[str]
+    path: Path,
+    inbox: Path,
+    archive_dir: Path,
+    engine: sa.Engine,
+    today: date,
+    known: set[str],
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> FileOutcome:
     name = relative_name(path, inbox)
+    encoding = delimiter = None
+    rows = pd.DataFrame()
     try:
-        received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-        data = path.read_bytes()
+        stat = path.stat()
+        received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+        if stat.st_size > max_bytes:
+            # Archived like any file, but never parsed: the limit protects the run.
+            sha, archived = archive_stream(path, archive_dir)
+            size = stat.st_size
+            problem = contract.FileProblem(
+                "UNREADABLE_FILE",
+                f"the file is {_size(size)}, above the {_size(max_bytes)} limit for"
+                " a submission (LCT_MAX_FILE_MB); send the quarter's figures in a smaller file.",
+            )
+        else:
+            data = path.read_bytes()
+            size, sha = len(data), sha256_of(data)
+            if sha in known:
+                return FileOutcome(name, ALREADY_INGESTED, sha)
+            archived = archive_bytes(archive_dir, sha, path.name, data)
+            result = read_bytes(data, path.suffix)
+            encoding, delimiter = result.encoding, result.delimiter
+            problem = file_problem(result)
+            if problem is None:
+                rows = raw_frame(sha, result.tables)
     except OSError as exc:
         return FileOutcome(name, FAILED, message=f"cannot read the file: {exc.strerror or exc}")
-    sha = sha256_of(data)
     if sha in known:
         return FileOutcome(name, ALREADY_INGESTED, sha)
-    archived = archive_bytes(archive_dir, sha, path.name, data)
-    result = read_bytes(data, path.suffix)
-    problem = file_problem(result)
-    rows = raw_frame(sha, result.tables) if problem is None else pd.DataFrame()
     home = home_period(
         rows["period_norm"] if not rows.empty else pd.Series(dtype=object), received_at, today
     )
     file_row = {
         "sha256": sha,
         "source_file": name,
-        "size_bytes": len(data),
+        "size_bytes": size,
         "received_at": received_at,
         "archive_path": str(archived),
-        "encoding": result.encoding,
-        "delimiter": result.delimiter,
+        "encoding": encoding,
+        "delimiter": delimiter,
         "home_period": home,
         "reason_code": problem.reason_code if problem else None,
         "sheet": problem.sheet if problem else "",
@@ -185,7 +236,13 @@ def ingest_file(
     return FileOutcome(name, INGESTED, sha, len(rows))
 
 
-def ingest_inbox(inbox: Path, archive_dir: Path, engine: sa.Engine, today: date) -> IngestReport:
+def ingest_inbox(
+    inbox: Path,
+    archive_dir: Path,
+    engine: sa.Engine,
+    today: date,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> IngestReport:
     """Ingest every submission of the inbox not ingested before; one bad file stops nothing."""
     report = IngestReport()
     if not inbox.is_dir():
@@ -195,7 +252,7 @@ def ingest_inbox(inbox: Path, archive_dir: Path, engine: sa.Engine, today: date)
     with engine.connect() as conn:
         known = set(conn.execute(sa.select(raw_files.c.sha256)).scalars())
     for path in submissions:
-        report.files.append(ingest_file(path, inbox, archive_dir, engine, today, known))
+        report.files.append(ingest_file(path, inbox, archive_dir, engine, today, known, max_bytes))
     return report
 
 

@@ -228,6 +228,8 @@ def _read_xlsx(data: bytes) -> ReadResult:
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return _failed("The file is not an Excel workbook (.xlsx); save it again from Excel.")
+    if problem := _zip_bomb(data):
+        return _failed(problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and parts it does not need
         try:
@@ -238,6 +240,31 @@ def _read_xlsx(data: bytes) -> ReadResult:
             return _read_sheets(workbook)
         finally:
             workbook.close()
+
+
+# A real monitoring workbook unpacks to a few MB; a zip bomb unpacks to gigabytes
+# from a few KB. XML entity bombs are defused by openpyxl itself, which parses
+# with defusedxml when it is installed (a dependency of this project).
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 200
+
+
+def _zip_bomb(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        return f"The workbook is damaged and could not be opened ({exc})."
+    unpacked = sum(m.file_size for m in members)
+    packed = max(sum(m.compress_size for m in members), 1)
+    if unpacked > MAX_UNPACKED_BYTES or (
+        unpacked > 50 * 1024 * 1024 and unpacked / packed > MAX_RATIO
+    ):
+        return (
+            f"The workbook unpacks to {unpacked // (1024 * 1024)} MB from {len(data) // 1024} KB,"
+            " far more than a monitoring file holds; it was not opened."
+        )
+    return None
 
 
 def _read_sheets(workbook) -> ReadResult:

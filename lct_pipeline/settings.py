@@ -20,6 +20,7 @@ DEFAULTS: dict[str, str] = {
     "LCT_WAREHOUSE_URL": f"sqlite:///{DATA_DIR / 'warehouse.sqlite'}",
     "LCT_REFERENCE_DIR": str(DATA_DIR / "reference"),
     "LCT_DATA_DOCS_DIR": str(DATA_DIR / "data_docs"),
+    "LCT_MAX_FILE_MB": "50",
     "DAGSTER_HOME": str(DATA_DIR / "dagster_home"),
 }
 SAMPLE_DIR = DATA_DIR / "sample"

@@ -40,6 +40,12 @@ class FilesResource(dg.ConfigurableResource):
     archive_dir: str
     extracts_dir: str
     data_docs_dir: str
+    # Submissions above this size are archived and rejected unread.
+    max_file_mb: str = "50"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(float(self.max_file_mb) * 1_000_000)
 
     @property
     def inbox(self) -> Path:
@@ -94,6 +100,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             archive_dir=dg.EnvVar("LCT_ARCHIVE_DIR"),
             extracts_dir=dg.EnvVar("LCT_EXTRACTS_DIR"),
             data_docs_dir=dg.EnvVar("LCT_DATA_DOCS_DIR"),
+            max_file_mb=dg.EnvVar("LCT_MAX_FILE_MB"),
         ),
         "programme": ProgrammeResource(
             reference_dir=dg.EnvVar("LCT_REFERENCE_DIR"),

@@ -156,3 +156,21 @@ def test_rows_without_a_usable_period_are_homed_in_the_files_main_quarter(worksp
         assert sorted(q2) == [2, 3, 5, 6]
     assert quarter_files(engine, "2013Q1", "2014Q1")["rows"].tolist() == [1]
     assert quarters_with_data(engine, TODAY) == ["2012Q4", "2013Q1", "2013Q2"]
+
+
+def test_a_file_above_the_size_limit_is_archived_and_rejected_unread(workspace):
+    body = HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\n" * 200
+    _write(workspace.inbox / "big.csv", body)
+    _write(workspace.inbox / "small.csv", HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\n")
+    engine = _engine(workspace)
+    report = ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY, max_bytes=1000)
+
+    big, small = report.files
+    assert (big.status, big.reason_code) == (REJECTED, "UNREADABLE_FILE")
+    assert big.message.startswith("the file is 7.2 kB, above the 1.0 kB limit")
+    assert "LCT_MAX_FILE_MB" in big.message
+    assert (small.status, small.rows) == (INGESTED, 1)
+    sha = hashlib.sha256(body.encode()).hexdigest()
+    assert big.sha256 == sha
+    assert (workspace.archive / sha / "big.csv").read_bytes() == body.encode()
+    assert _table(engine, "raw_rows")["sha256"].unique().tolist() == [small.sha256]
