@@ -28,6 +28,10 @@ from charset_normalizer import from_bytes
 from lct_pipeline.contract import RAW_COLUMNS
 from lct_pipeline.normalise import normalise_header
 
+# The csv module refuses fields over 128 kB; a pasted report in a comment cell can
+# be larger. A field can't outgrow the file, whose size ingestion already limits.
+csv.field_size_limit(64 * 1024 * 1024)
+
 UNREADABLE_FILE = "UNREADABLE_FILE"
 UNKNOWN_LAYOUT = "UNKNOWN_LAYOUT"
 SUFFIXES = (".csv", ".xlsx")
