@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from lct_pipeline import contract, periods
 from lct_pipeline.normalise import normalise_codes
+from lct_pipeline.privacy import redact_frame
 from lct_pipeline.reading import discover, read_bytes
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
 from lct_pipeline.warehouse.writes import insert_rows, records
@@ -122,6 +123,7 @@ def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
     if not frame.empty:
         frame["period_norm"] = frame["period"].map(periods.parse_period, na_action="ignore")
         frame["org_norm"] = normalise_codes(frame["org_code"])
+        frame["redacted"] = redact_frame(frame)
     return frame
 
 

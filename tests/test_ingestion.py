@@ -174,3 +174,25 @@ def test_a_file_above_the_size_limit_is_archived_and_rejected_unread(workspace):
     assert big.sha256 == sha
     assert (workspace.archive / sha / "big.csv").read_bytes() == body.encode()
     assert _table(engine, "raw_rows")["sha256"].unique().tolist() == [small.sha256]
+
+
+def test_personal_data_in_comments_is_removed_before_the_raw_layer(workspace):
+    body = (
+        "org_code,period,data_element,value,comment\n"
+        "CSO01,2013Q1,CONSULTATIONS_HELD,3,kontakt ana@example.rs ili 064/123-4567\n"
+        "CSO01,2013Q1,NETWORK_MEETINGS,1,redovan sastanak\n"
+    )
+    _write(workspace.inbox / "a.csv", body)
+    engine = _engine(workspace)
+    ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    rows = _table(engine, "raw_rows")
+    assert rows["comment"].tolist() == [
+        "kontakt [removed: e-mail] ili [removed: phone]",
+        "redovan sastanak",
+    ]
+    assert rows["redacted"].iloc[0] == "comment: e-mail, phone"
+    assert pd.isna(rows["redacted"].iloc[1])
+    with engine.connect() as conn:
+        dump = "\n".join(str(r) for r in conn.execute(sa.text("SELECT * FROM raw_rows")))
+    assert "ana@example.rs" not in dump and "123-4567" not in dump

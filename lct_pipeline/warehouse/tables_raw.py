@@ -43,6 +43,9 @@ raw_rows = sa.Table(
     *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
     # Non-empty cells beyond the header, kept so nothing is silently lost.
     sa.Column("extra", sa.Text),
+    # What lct_pipeline.privacy removed from the free text before it was stored
+    # (e.g. "comment: e-mail"); validation turns it into a warning for the CSO.
+    sa.Column("redacted", sa.Text),
     sa.Index("ix_raw_rows_period", "period_norm"),
 )
 
