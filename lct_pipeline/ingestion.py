@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lct_pipeline import contract, periods
+from lct_pipeline.faults import checkpoint
 from lct_pipeline.normalise import normalise_codes
 from lct_pipeline.privacy import redact_frame
 from lct_pipeline.reading import discover, read_bytes
@@ -224,9 +225,11 @@ def ingest_file(
         "message": problem.message if problem else None,
         "rows_read": len(rows),
     }
+    checkpoint("ingest.archived")
     try:
         with engine.begin() as conn:
             conn.execute(raw_files.insert(), [file_row])
+            checkpoint("ingest.inserting")
             insert_rows(conn, raw_rows, records(rows) if not rows.empty else [])
     except sa.exc.IntegrityError:
         # A run in parallel stored the same bytes first: they are ingested once.

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from lct_pipeline.faults import checkpoint
+
 # Large inserts go in chunks so memory stays flat on national-scale backfills.
 CHUNK_ROWS = 20_000
 
@@ -41,6 +43,7 @@ def replace_partition(
 ) -> int:
     """Delete the rows matching ``where`` and insert ``rows``, inside the caller's transaction."""
     conn.execute(table.delete().where(where))
+    checkpoint(f"replace.{table.name}")
     if isinstance(rows, pd.DataFrame):
         rows = records(rows)
     return insert_rows(conn, table, rows)
