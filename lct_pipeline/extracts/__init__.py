@@ -1,0 +1,42 @@
+"""Evaluation extracts (SPEC §9): internal and public workbooks, CSVs, an HTML report.
+
+Built from the warehouse's analysts' views (SPEC §8) only. Modules:
+``scope`` (a quarter or a year), ``inputs`` (the views as frames), ``tables`` /
+``rejections`` / ``definitions`` (the tables), ``sheets`` + ``layout`` (what each
+workbook holds), ``suppression`` + ``public`` (small counts in the public
+extract), ``workbooks`` / ``csvfiles`` / ``safe_text`` (the files, never a
+formula), ``report`` / ``report_style`` / ``charts`` (the HTML report), ``files``
+(atomic writes, manifest last) and ``build`` (all of it).
+"""
+
+from lct_pipeline.extracts.build import (
+    DEFAULT_THRESHOLD,
+    MIN_THRESHOLD,
+    Extract,
+    ExtractResult,
+    InputFile,
+    RunInfo,
+    build_extract,
+    input_files,
+    render_extract,
+)
+from lct_pipeline.extracts.inputs import ExtractInputs, read_views
+from lct_pipeline.extracts.scope import Scope, quarter_scope, scopes_for, year_scope
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MIN_THRESHOLD",
+    "Extract",
+    "ExtractInputs",
+    "ExtractResult",
+    "InputFile",
+    "RunInfo",
+    "Scope",
+    "build_extract",
+    "input_files",
+    "quarter_scope",
+    "read_views",
+    "render_extract",
+    "scopes_for",
+    "year_scope",
+]

@@ -1,0 +1,158 @@
+"""Charts of the HTML report, as inline SVG (the report must open offline, alone).
+
+matplotlib's object API (no pyplot) keeps no global state, so charts can be
+drawn from several threads of one process; text stays text in the SVG, so it is
+small and searchable.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import textwrap
+
+import pandas as pd
+
+from lct_pipeline.reference import Reference
+
+RAG_COLOURS = {"GREEN": "#2e7d32", "AMBER": "#f9a825", "RED": "#c62828"}
+LINE = "#1f3864"
+TARGET = "#8a94a6"
+REASON_PALETTE = ("#1f3864", "#3f6fb5", "#7aa6db", "#c0504d", "#f79646", "#9bbb59", "#8064a2")
+
+
+def _style(salt: str):
+    """matplotlib settings while one chart is drawn (text is laid out with them)."""
+    import matplotlib
+
+    # A salt per chart keeps the ids of several inline SVGs apart in one page.
+    # DejaVu Sans ships with matplotlib; the SVG falls back to the page's sans-serif.
+    return matplotlib.rc_context(
+        {
+            "svg.hashsalt": salt,
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans"],
+        }
+    )
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    # No date: a rebuilt report is byte-identical.
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    # The RDF block (creator, licence URLs) means nothing inside a page.
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
+    # Scale with the page instead of a fixed size in points.
+    size = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+    return size.sub(r'<svg\1 width="100%"', svg, count=1)
+
+
+def _short(period: str) -> str:
+    return f"{period[2:4]}Q{period[5]}" if len(period) == 6 else period
+
+
+def trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference) -> str:
+    """Small multiples: each indicator's national value by quarter, against its target pace.
+
+    ``trends``: indicator rows (NATIONAL, TOTAL, period type Q) of ``quarters``.
+    """
+    with _style("lct-trends"):
+        return _trend_chart(trends, quarters, reference)
+
+
+def _trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference) -> str:
+    from matplotlib.figure import Figure
+
+    codes = list(reference.indicators)
+    columns = 4
+    rows = math.ceil(len(codes) / columns)
+    figure = Figure(figsize=(13, 2.7 * rows))
+    # Fixed margins: a layout engine would cost more time than all the drawing.
+    figure.subplots_adjust(left=0.035, right=0.995, bottom=0.06, top=0.93, wspace=0.22, hspace=0.62)
+    axes = figure.subplots(rows, columns, squeeze=False)
+    x = list(range(len(quarters)))
+    for i, code in enumerate(codes):
+        ax = axes[i // columns][i % columns]
+        _trend_panel(ax, trends[trends["indicator_code"] == code], quarters, x)
+        title = textwrap.fill(f"{code}  {reference.indicators[code].name}", 40)
+        ax.set_title(title, fontsize=9, loc="left", color="#222", linespacing=1.25)
+    for j in range(len(codes), rows * columns):
+        axes[j // columns][j % columns].set_visible(False)
+    return _svg(figure)
+
+
+def _trend_panel(ax, rows: pd.DataFrame, quarters: list[str], x: list[int]) -> None:
+    by_period = rows.set_index("period")
+    values = [_num(by_period, q, "value") for q in quarters]
+    targets = [_num(by_period, q, "expected_to_date") for q in quarters]
+    if any(t is not None for t in targets):
+        ax.plot(x, [t if t is not None else math.nan for t in targets], ls="--", lw=1.2,
+                color=TARGET, label="target pace")  # fmt: skip
+    ax.plot(x, [v if v is not None else math.nan for v in values], color=LINE, lw=1.8)
+    for xi, q, v in zip(x, quarters, values, strict=True):
+        if v is None:
+            continue
+        rag = by_period.at[q, "rag"] if q in by_period.index else None
+        ax.scatter([xi], [v], s=30, zorder=3, color=RAG_COLOURS.get(rag, LINE),
+                   edgecolors="white", linewidths=0.8)  # fmt: skip
+    if all(v is None for v in values):
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes,
+                color=TARGET, fontsize=9)  # fmt: skip
+    ax.set_xticks(x, [_short(q) for q in quarters], fontsize=7.5)
+    ax.tick_params(axis="y", labelsize=7.5)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="#e5e8ee", lw=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#b8c0cc")
+
+
+def _num(frame: pd.DataFrame, period: str, column: str) -> float | None:
+    if period not in frame.index:
+        return None
+    value = pd.to_numeric(frame.at[period, column], errors="coerce")
+    return None if pd.isna(value) else float(value)
+
+
+def rejections_chart(by_cso: pd.DataFrame, reason_codes: list[str]) -> str | None:
+    """Rejected rows per CSO, stacked by reason code; None when nothing was rejected."""
+    if by_cso.empty or not reason_codes or by_cso[reason_codes].to_numpy().sum() == 0:
+        return None
+    with _style("lct-rejections"):
+        return _rejections_chart(by_cso, reason_codes)
+
+
+def _rejections_chart(by_cso: pd.DataFrame, reason_codes: list[str]) -> str:
+    from matplotlib.figure import Figure
+
+    rows = by_cso[by_cso[reason_codes].sum(axis=1) > 0].iloc[::-1]
+    # More than a handful of colours cannot be told apart: the rest is "other".
+    shown = sorted(reason_codes, key=lambda c: -rows[c].sum())[: len(REASON_PALETTE) - 1]
+    series = {c: rows[c] for c in shown}
+    rest = [c for c in reason_codes if c not in shown]
+    if rest:
+        series["other"] = rows[rest].sum(axis=1)
+    height = 0.3 * len(rows) + 1.1
+    figure = Figure(figsize=(10, height))
+    figure.subplots_adjust(left=0.08, right=0.99, bottom=0.55 / height, top=1 - 0.45 / height)
+    ax = figure.subplots()
+    labels = [org or "(none)" for org in rows["org_code"]]
+    left = [0.0] * len(rows)
+    for (name, counts), colour in zip(series.items(), REASON_PALETTE, strict=False):
+        ax.barh(labels, counts, left=left, color=colour, label=name, height=0.6)
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.set_xlabel("rejected rows", fontsize=9)
+    ax.tick_params(labelsize=8.5)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=len(series))
+    ax.grid(axis="x", color="#e5e8ee", lw=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _svg(figure)

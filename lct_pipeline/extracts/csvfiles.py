@@ -1,0 +1,38 @@
+"""CSV files of an extract's tables: UTF-8 with a BOM, so Excel shows č ć š ž đ right.
+
+Comma-separated with CRLF line ends (RFC 4180). Numbers are written as the
+views hold them (whole numbers without ``.0``); text that a spreadsheet would
+run as a formula gets a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import pandas as pd
+
+from lct_pipeline.extracts.safe_text import as_number, csv_text, is_missing
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_text(str(c)) for c in frame.columns])
+    for values in frame.itertuples(index=False):
+        writer.writerow([_text(v) for v in values])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _text(value: object) -> str:
+    if is_missing(value):
+        return ""
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return pd.Timestamp(value).isoformat()
+    if isinstance(value, str):
+        return csv_text(value)
+    number = as_number(value)
+    if number is None:
+        return csv_text(str(value))
+    return repr(number) if isinstance(number, float) else str(number)

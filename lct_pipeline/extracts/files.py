@@ -1,0 +1,80 @@
+"""Writing an extract folder so that a half-written folder never looks complete.
+
+Every file is written to a temporary name in the same folder, flushed to disk
+and renamed over its final name (a rename within one file system is atomic), so
+a reader sees the old file or the new one, never half of one. ``manifest.json``
+is removed first and written last: a folder is complete exactly when it has a
+manifest, and the manifest lists every file with its sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; on any failure ``path`` is left as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; not possible (nor needed) on Windows.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_extract_folder(
+    folder: Path, files: Mapping[str, bytes], manifest: Mapping[str, object], *, prefix: str
+) -> list[Path]:
+    """Write ``files`` (name -> bytes) into ``folder``, then ``manifest.json`` listing them.
+
+    Files named ``prefix*`` that an earlier build left and this one does not
+    write are removed, so the folder holds exactly what its manifest lists.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MANIFEST).unlink(missing_ok=True)
+    _fsync_dir(folder)
+    written = []
+    for name, data in files.items():
+        atomic_write_bytes(folder / name, data)
+        written.append(folder / name)
+    for stale in folder.glob(f"{prefix}*"):
+        if stale.name not in files and stale.is_file():
+            stale.unlink()
+    listed = {
+        **manifest,
+        "files": [
+            {"name": name, "sha256": sha256_hex(data), "bytes": len(data)}
+            for name, data in files.items()
+        ],
+    }
+    text = json.dumps(listed, indent=2, ensure_ascii=False, default=str) + "\n"
+    atomic_write_bytes(folder / MANIFEST, text.encode("utf-8"))
+    return [*written, folder / MANIFEST]

@@ -1,0 +1,96 @@
+"""The sheets of the internal and the public workbook (their CSVs are the same tables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lct_pipeline.extracts import definitions, rejections, tables
+from lct_pipeline.extracts.inputs import ExtractInputs
+from lct_pipeline.extracts.layout import Sheet, Table
+from lct_pipeline.extracts.public import publish_indicators
+from lct_pipeline.extracts.scope import Scope
+from lct_pipeline.extracts.suppression import Suppression
+from lct_pipeline.reference import Reference
+
+
+@dataclass(frozen=True)
+class Internal:
+    sheets: list[Sheet]
+    indicators: pd.DataFrame
+    headline: pd.DataFrame
+    key_figures: pd.DataFrame
+    rejections_by_cso: pd.DataFrame
+    reason_codes: list[str]
+
+
+def _definitions(reference: Reference, threshold: int, *, public: bool) -> Sheet:
+    return Sheet(
+        "definitions",
+        (
+            Table("definitions", "Indicators", definitions.indicator_definitions(reference)),
+            Table(
+                "data_elements", "Data elements", definitions.data_element_definitions(reference)
+            ),
+            Table("notes", "Reading the tables", definitions.reading_notes(threshold, public)),
+        ),
+    )
+
+
+def internal_sheets(inputs: ExtractInputs, scope: Scope, reference: Reference) -> Internal:
+    rows = tables.scoped_indicators(inputs.indicator_values, scope, cumulative=True)
+    indicators = tables.indicator_table(rows, reference)
+    headline = tables.headline(indicators, scope, reference)
+    key = tables.key_figures(inputs, scope, headline, internal=True)
+    slices = rejections.scoped_submissions(inputs.submissions, scope)
+    rejected = rejections.issue_list(inputs.rejections, slices)
+    warned = rejections.issue_list(inputs.warnings, slices)
+    by_cso = rejections.rejections_by_cso(rejected, slices, scope, reference)
+    completeness = tables.completeness_table(
+        inputs.reporting_completeness, scope, reference, include_org=True
+    )
+    sheets = [
+        Sheet(
+            "summary",
+            (
+                Table("key_figures", f"Key figures {scope.label}", key),
+                Table("summary", "Indicators at national level", headline),
+            ),
+        ),
+        Sheet("indicators", (Table("indicators", "Indicators by area", indicators),)),
+        Sheet("completeness", (Table("completeness", "Reporting completeness", completeness),)),
+        Sheet("rejections by CSO", (Table("rejections_by_cso", "Rejections by CSO", by_cso),)),
+        Sheet("rejections", (Table("rejections", "Rejected rows", rejected),)),
+        Sheet("warnings", (Table("warnings", "Rows accepted with a warning", warned),)),
+        _definitions(reference, 0, public=False),
+    ]
+    codes = rejections.reason_columns(rejected["reason_code"])
+    return Internal(sheets, indicators, headline, key, by_cso, codes)
+
+
+def public_sheets(
+    inputs: ExtractInputs, scope: Scope, reference: Reference, threshold: int
+) -> tuple[list[Sheet], Suppression]:
+    """No ORG rows, no rejections, no comments; sensitive small counts suppressed."""
+    rows = tables.scoped_indicators(inputs.indicator_values, scope, cumulative=False)
+    published, suppression = publish_indicators(rows, reference, threshold)
+    indicators = tables.indicator_table(published, reference)
+    headline = tables.headline(indicators, scope, reference)
+    key = tables.key_figures(inputs, scope, headline, internal=False)
+    completeness = tables.completeness_table(
+        inputs.reporting_completeness, scope, reference, include_org=False
+    )
+    sheets = [
+        Sheet(
+            "summary",
+            (
+                Table("key_figures", f"Key figures {scope.label}", key),
+                Table("summary", "Indicators at national level", headline),
+            ),
+        ),
+        Sheet("indicators", (Table("indicators", "Indicators by area", indicators),)),
+        Sheet("completeness", (Table("completeness", "Reporting completeness", completeness),)),
+        _definitions(reference, threshold, public=True),
+    ]
+    return sheets, suppression

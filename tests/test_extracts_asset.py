@@ -1,0 +1,84 @@
+"""The evaluation_extracts asset: the SPEC §8 views in, the quarter's and year's folders out."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pydantic
+import pytest
+import sqlalchemy as sa
+from test_extracts_scenario import hand_inputs
+
+from assets.extracts import ExtractsConfig, evaluation_extracts
+from lct_pipeline.extracts.inputs import VIEW_COLUMNS
+from resources import FilesResource, ProgrammeResource, WarehouseResource
+
+
+class ViewsAsTables(WarehouseResource):
+    """The views' rows as plain tables: the extracts read nothing else."""
+
+    def get_engine(self) -> sa.Engine:
+        return sa.create_engine(self.url)
+
+
+def _views_in_sqlite(reference, url: str) -> None:
+    inputs = hand_inputs(reference, "2013Q4")
+    engine = sa.create_engine(url)
+    for name in VIEW_COLUMNS:
+        getattr(inputs, name).to_sql(name, engine, index=False)
+    engine.dispose()
+
+
+def test_a_q4_partition_writes_the_quarter_and_the_year(workspace, reference):
+    _views_in_sqlite(reference, workspace.warehouse_url)
+    result = dg.materialize(
+        [evaluation_extracts],
+        partition_key="2013-10-01",
+        resources={
+            "warehouse": ViewsAsTables(url=workspace.warehouse_url),
+            "files": FilesResource(
+                inbox_dir=str(workspace.inbox),
+                archive_dir=str(workspace.archive),
+                extracts_dir=str(workspace.extracts),
+                data_docs_dir=str(workspace.data_docs),
+            ),
+            "programme": ProgrammeResource(reference_dir=str(workspace.reference_dir)),
+        },
+        run_config={"ops": {"evaluation_extracts": {"config": {"suppression_threshold": 3}}}},
+    )
+    assert result.success
+    for label in ("2013Q4", "2013"):
+        manifest = json.loads((workspace.extracts / label / "manifest.json").read_text())
+        assert (manifest["run_id"], manifest["suppression_threshold"]) == (result.run_id, 3)
+        assert (workspace.extracts / label / f"lct_{label}_public.xlsx").is_file()
+    [event] = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    assert metadata["extracts"].value == "2013Q4, 2013"
+    csv = (workspace.extracts / "2013Q4/lct_2013Q4_internal_indicators.csv").read_bytes()
+    assert metadata["dagster/row_count"].value == csv.count(b"\r\n") - 1  # rows, not header
+    files = metadata["files"].value
+    assert files.startswith("- `2013Q4/lct_2013Q4_internal.xlsx`\n")
+    assert "- `2013/lct_2013_public_indicators.csv`\n" in files
+    assert files.endswith("- `2013/manifest.json`")
+    assert "| IND03 victims assisted through local networks | 34 | 40 | 340% | GREEN |" in (
+        metadata["headline"].value
+    )
+
+
+def test_the_asset_is_partitioned_by_quarter_in_the_extracts_group():
+    spec = evaluation_extracts.specs_by_key[dg.AssetKey("evaluation_extracts")]
+    assert spec.group_name == "extracts"
+    assert {d.asset_key.to_user_string() for d in spec.deps} == {
+        "indicator_values", "reporting_completeness",
+    }  # fmt: skip
+    assert evaluation_extracts.partitions_def.get_partition_keys()[:2] == [
+        "2012-10-01", "2013-01-01",
+    ]  # fmt: skip
+    assert "public" in (spec.description or "")
+
+
+def test_the_launchpad_threshold_defaults_to_5_and_refuses_less_than_2():
+    assert ExtractsConfig().suppression_threshold == 5
+    with pytest.raises(pydantic.ValidationError):
+        ExtractsConfig(suppression_threshold=1)

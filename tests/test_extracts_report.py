@@ -1,0 +1,72 @@
+"""The HTML report: self-contained, with its charts, the RAG table and reporting by CSO."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from test_extracts_scenario import RUN, hand_inputs
+
+from lct_pipeline.extracts import quarter_scope, render_extract
+
+# Namespaces an inline SVG declares: names, never fetched.
+XML_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+@pytest.fixture(scope="module")
+def html(reference):
+    organisations = dict(reference.organisations)
+    organisations["CSO13"] = dataclasses.replace(organisations["CSO13"], name="<b>Leskovac</b>")
+    edited = dataclasses.replace(reference, organisations=organisations)
+    extract = render_extract(hand_inputs(reference), quarter_scope("2013Q1"), edited, RUN)
+    return extract.files["lct_2013Q1_report.html"].decode("utf-8")
+
+
+def test_report_has_inline_svg_charts(html):
+    assert html.count("<svg") == 2  # national trends; rejected rows by CSO
+    trends = html[html.index('id="trends"') : html.index('id="reporting"')]
+    for code in ("IND01", "IND03", "IND12"):
+        assert code in trends  # one small chart per indicator
+
+
+def test_report_is_self_contained(html):
+    for fetch in ("<script", "<link", "src=", "@import", "<iframe"):
+        assert fetch not in html
+    assert not re.search(r"url\((?!#)", html)  # only references within the page: url(#clip)
+    assert set(re.findall(r"https?://[^\"' )<]+", html)) <= XML_NAMESPACES
+
+
+def test_rag_table_shows_each_indicator_against_its_target(html):
+    table = html[html.index('id="rag"') : html.index('id="trends"')]
+    assert (
+        "<tr><td><b>IND03</b> victims assisted through local networks</td><td class='n'>34</td>"
+        "<td class='n'>40</td><td class='n'>10</td><td class='n'>340%</td>"
+        "<td><span class=\"pill green\">GREEN</span></td><td class='n'>34</td></tr>"
+    ) in table
+    assert (
+        "<td><b>IND04</b> share of identified victims assisted (%)</td><td class='n'>77.3</td>"
+        in table
+    )
+    assert table.count("<tr>") == 13  # header and twelve indicators
+
+
+def test_reporting_by_cso_is_a_heat_map_of_quarters(html):
+    section = html[html.index('id="reporting"') : html.index('id="rejections"')]
+    row = re.search(r"<tr><td><b>CSO03</b>.*?</tr>", section).group(0)
+    assert row == (
+        '<tr><td><b>CSO03</b> Lokalna mreža Subotica</td><td class="hm na">–</td>'
+        "<td class=\"hm late\">late</td><td class='n'>100%</td></tr>"
+    )
+    assert '<td class="hm ok">on time</td>' in section
+    assert section.count("<tr>") == 15  # header and the 14 CSOs of the registry
+
+
+def test_text_from_the_reference_is_escaped(html):
+    assert "&lt;b&gt;Leskovac&lt;/b&gt;" in html
+    assert "<b>Leskovac</b>" not in html
+
+
+def test_report_says_it_is_internal_and_which_run_made_it(html):
+    assert "not for publication" in html
+    assert "run run-0001 · code version 0.1.0 · 5 input file(s)" in html.replace("\n  ", " ")
