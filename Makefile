@@ -24,9 +24,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The UI on 127.0.0.1 only (it has no login), with the daemon that runs the schedule,
+# the inbox sensor, backfills and the run queue. Runs are kept in DAGSTER_HOME, whose
+# dagster.yaml comes from ./dagster.yaml (pool limit of the SQLite warehouse); an
+# instance file written by hand (one without that first line) is left alone.
+DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+UI_PORT ?= 3000
 ui: $(STAMP)
-	mkdir -p data/dagster_home
-	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	mkdir -p "$(DAGSTER_HOME)" "$${LCT_INBOX_DIR:-data/inbox}"
+	if [ ! -f "$(DAGSTER_HOME)/dagster.yaml" ] \
+	  || head -1 "$(DAGSTER_HOME)/dagster.yaml" | grep -qF 'instance of `make ui`'; then \
+	  cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"; fi
+	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 clean:
 	rm -rf data/inbox data/archive data/extracts data/data_docs data/dagster_home data/warehouse.sqlite*

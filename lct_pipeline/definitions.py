@@ -8,11 +8,19 @@ import dagster as dg
 
 import assets
 from resources import build_resources
-from schedules.jobs import quarterly_pipeline
+from schedules.inbox_sensor import inbox_sensor
+from schedules.jobs import extracts_only, quarterly_pipeline
+from schedules.quarterly import quarterly_schedule
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_package_module(assets),
     asset_checks=dg.load_asset_checks_from_package_module(assets),
-    jobs=[quarterly_pipeline],
+    jobs=[quarterly_pipeline, extracts_only],
+    schedules=[quarterly_schedule],
+    sensors=[inbox_sensor],
     resources=build_resources(),
+    # A run's steps share one process: each step process of the multiprocess executor
+    # would import pandas and Great Expectations again (seconds and ~230 MB each), on
+    # two cores. Scaling out is a run launcher's job (docs/deployment.md).
+    executor=dg.in_process_executor,
 )

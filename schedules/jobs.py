@@ -1,14 +1,58 @@
-"""The one job of the pipeline: a quarter from inbox to extracts."""
+"""The jobs data officers launch: a whole quarter, or only its extracts again.
+
+Both are partitioned by quarter. Their partitioned config tags every run with the
+quarter as people write it (``lct/quarter=2013Q1``), since a partition key is the
+quarter's first day: runs launched for a partition from the launchpad, a job
+backfill, the schedule, the sensor or ``lct run`` all carry it, and the runs page
+can be filtered by it.
+"""
+
+from collections.abc import Mapping
 
 import dagster as dg
 
 from assets.partitions import quarterly_partitions
+from lct_pipeline import periods
 
 QUARTERLY_PIPELINE = "quarterly_pipeline"
+EXTRACTS_ONLY = "extracts_only"
+QUARTER_TAG = "lct/quarter"
+
+
+def quarter_tags(partition_key: str) -> Mapping[str, str]:
+    """The run tags that name a partition's quarter: ``2013-01-01`` -> ``lct/quarter=2013Q1``."""
+    return {QUARTER_TAG: periods.from_partition_key(partition_key)}
+
+
+def _quarter_config() -> dg.PartitionedConfig:
+    # No run config of its own: what a data officer sets in the launchpad (e.g. the
+    # extracts' suppression threshold) is the run's config; only the tags vary.
+    return dg.PartitionedConfig(
+        partitions_def=quarterly_partitions,
+        run_config_for_partition_key_fn=lambda _key: {},
+        tags_for_partition_key_fn=quarter_tags,
+    )
+
 
 quarterly_pipeline = dg.define_asset_job(
     name=QUARTERLY_PIPELINE,
     selection=dg.AssetSelection.all(),
     partitions_def=quarterly_partitions,
-    description="Ingest, validate, store and aggregate one quarter, and build its extracts.",
+    config=_quarter_config(),
+    description=(
+        "Ingest the inbox, then validate, store and aggregate one quarter and build its"
+        " extracts. Launch it for one quarter, or as a backfill of many."
+    ),
+)
+
+extracts_only = dg.define_asset_job(
+    name=EXTRACTS_ONLY,
+    selection=dg.AssetSelection.groups("extracts"),
+    partitions_def=quarterly_partitions,
+    config=_quarter_config(),
+    description=(
+        "Build a quarter's evaluation extracts and CSO feedback files again from the"
+        " warehouse as it is, e.g. with another suppression threshold in the launchpad;"
+        " nothing is ingested or recomputed."
+    ),
 )

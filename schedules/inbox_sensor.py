@@ -1,0 +1,64 @@
+"""The inbox sensor: new or changed submissions start a run of each quarter they touch.
+
+What changed and which quarters that touches is decided in ``lct_pipeline.inbox``;
+this module only turns it into runs. Each run key is made from the contents that
+start it, so the same files never start a second run and a corrected file always
+starts a new one. Deleted files start nothing: what was ingested stays archived.
+"""
+
+import dagster as dg
+
+from lct_pipeline import inbox, periods
+from resources import FilesResource, ProgrammeResource
+from schedules.jobs import quarter_tags, quarterly_pipeline
+
+_TAG_MAX = 200
+
+
+def _files_tag(files: tuple[str, ...]) -> str:
+    text = ", ".join(files)
+    if len(text) <= _TAG_MAX:
+        return text
+    return f"{files[0]} and {len(files) - 1} more files"
+
+
+@dg.sensor(
+    job=quarterly_pipeline,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Looks at the inbox every minute: new or changed CSV/XLSX submissions start a run"
+        " of quarterly_pipeline for each quarter their rows report (the quarter a file was"
+        " received in when its periods cannot be read)."
+    ),
+)
+def inbox_sensor(
+    context: dg.SensorEvaluationContext, files: FilesResource, programme: ProgrammeResource
+) -> dg.SensorResult:
+    changes = inbox.scan_inbox(files.inbox, inbox.load_cursor(context.cursor), programme.as_of())
+    for label, names in [
+        ("new", changes.new),
+        ("changed", changes.changed),
+        ("deleted (nothing to run)", changes.deleted),
+        ("already seen under another name", changes.same_contents),
+        ("still being written, looked at next time", changes.settling),
+        ("could not be opened", changes.unreadable),
+    ]:
+        if names:
+            context.log.info(f"{len(names)} {label}: {', '.join(names)}")
+    requests = [
+        dg.RunRequest(
+            run_key=request.run_key,
+            partition_key=periods.partition_key(request.quarter),
+            tags={
+                **quarter_tags(periods.partition_key(request.quarter)),
+                "lct/trigger": "inbox",
+                "lct/files": _files_tag(request.files),
+            },
+        )
+        for request in changes.requests
+    ]
+    cursor = inbox.dump_cursor(changes.seen)
+    if not requests:
+        return dg.SensorResult(skip_reason="No new or changed submissions.", cursor=cursor)
+    return dg.SensorResult(run_requests=requests, cursor=cursor)

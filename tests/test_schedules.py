@@ -1,0 +1,85 @@
+"""The quarterly schedule and the jobs data officers launch, as the daemon and the UI see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from schedules.quarterly import quarterly_schedule
+
+BELGRADE = ZoneInfo("Europe/Belgrade")
+
+
+def test_the_schedule_ticks_at_six_in_belgrade_on_the_first_of_feb_may_aug_nov():
+    assert quarterly_schedule.cron_schedule == "0 6 1 2,5,8,11 *"
+    assert quarterly_schedule.execution_timezone == "Europe/Belgrade"
+    assert quarterly_schedule.job_name == "quarterly_pipeline"
+    assert quarterly_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+@pytest.mark.parametrize(
+    ("tick", "partition_key", "quarter"),
+    [
+        (datetime(2013, 2, 1, 6, tzinfo=BELGRADE), "2012-10-01", "2012Q4"),
+        (datetime(2013, 5, 1, 6, tzinfo=BELGRADE), "2013-01-01", "2013Q1"),
+        (datetime(2013, 8, 1, 6, tzinfo=BELGRADE), "2013-04-01", "2013Q2"),
+        (datetime(2013, 11, 1, 6, tzinfo=BELGRADE), "2013-07-01", "2013Q3"),
+        # The year boundary: Q4 is run in February of the next year.
+        (datetime(2014, 2, 1, 6, tzinfo=BELGRADE), "2013-10-01", "2013Q4"),
+    ],
+)
+def test_each_tick_runs_the_quarter_whose_deadline_has_passed(tick, partition_key, quarter):
+    from lct_pipeline.definitions import defs
+
+    context = dg.build_schedule_context(
+        scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    )
+    [request] = quarterly_schedule.evaluate_tick(context).run_requests
+
+    assert request.partition_key == partition_key
+    assert request.tags["lct/quarter"] == quarter
+    assert request.tags["lct/trigger"] == "schedule"
+    job = defs.resolve_job_def("quarterly_pipeline")
+    assert partition_key in job.partitions_def.get_partition_keys()
+
+
+@pytest.mark.parametrize("job_name", ["quarterly_pipeline", "extracts_only"])
+def test_every_run_of_a_quarter_is_tagged_with_the_quarter_as_people_write_it(job_name):
+    from lct_pipeline.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    tags = job.get_tags_for_partition_key("2013-10-01", selected_asset_keys=None)
+
+    assert tags["lct/quarter"] == "2013Q4"
+    assert tags["dagster/partition"] == "2013-10-01"
+
+
+def test_extracts_only_rebuilds_the_extracts_group_and_nothing_upstream():
+    from lct_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    extracts = {
+        key for key in graph.get_all_asset_keys() if graph.get(key).group_name == "extracts"
+    }
+    job = defs.resolve_job_def("extracts_only")
+    selected = set(job.asset_layer.selected_asset_keys)
+
+    assert selected == extracts
+    assert dg.AssetKey("raw_submissions") not in selected
+    assert job.partitions_def == defs.resolve_job_def("quarterly_pipeline").partitions_def
+
+
+def test_the_readme_launchpad_config_of_extracts_only_is_accepted():
+    from lct_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("extracts_only")
+    config = {"ops": {"evaluation_extracts": {"config": {"suppression_threshold": 10}}}}
+
+    resolved = dg.validate_run_config(job, config)
+
+    assert resolved["ops"]["evaluation_extracts"]["config"]["suppression_threshold"] == 10
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(job, {"ops": {"evaluation_extracts": {"config": {"x": 1}}}})

@@ -1,0 +1,342 @@
+"""The pipeline as data officers run it: a real webserver and daemon, runs launched over GraphQL.
+
+``dagster-webserver`` and ``dagster-daemon`` run on the workspace's temporary
+DAGSTER_HOME, with the instance configuration of ``make ui`` and part of the bundled
+sample in the inbox. The inbox sensor is stopped first, so that only the runs the
+test launches run (the sensor has tests of its own, and runs live in the UI test).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import live
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from dagster_graphql import DagsterGraphQLClient
+
+from lct_pipeline import periods
+from lct_pipeline.inbox import quarters_touched
+from lct_pipeline.sample import install_sample
+from lct_pipeline.settings import SAMPLE_DIR
+
+JOB = "quarterly_pipeline"
+POOL = "lct_warehouse"
+QUARTER_TAG = "lct/quarter"
+RUN_TIMEOUT = 420.0
+DONE = {"SUCCESS", "FAILURE", "CANCELED"}
+# The analysts' views of SPEC §8, and the raw layer under them (its archive paths
+# differ between two copies by design).
+SPEC_VIEWS = (
+    "submissions",
+    "rejections",
+    "warnings",
+    "data_values",
+    "measures",
+    "indicator_values",
+    "reporting_completeness",
+)
+RAW_TABLES = {"raw_files": ["archive_path"], "raw_rows": []}
+# A few CSOs of the bundled sample over three quarters (one of them sends an XLSX
+# workbook): enough for parallel runs to meet, small enough for two cores.
+SAMPLE_QUARTERS = ("2012Q4", "2013Q1", "2013Q2")
+SAMPLE_ORGS = ("cso01", "cso06", "cso08")
+
+
+def test_the_ui_instance_limits_the_warehouse_pool_to_one_step_at_a_time(tmp_path):
+    live.install_instance_config(tmp_path)
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+
+    pools = instance.get_concurrency_config().pool_config
+    assert pools.default_pool_limit == 1
+    assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """The bundled sample cut down to SAMPLE_ORGS and SAMPLE_QUARTERS, for ``install_sample``."""
+    root = tmp_path_factory.mktemp("sample")
+    with (SAMPLE_DIR / "received.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [
+            row
+            for row in csv.DictReader(handle)
+            if row["file"].split("/")[0] in SAMPLE_QUARTERS
+            and Path(row["file"]).name.startswith(SAMPLE_ORGS)
+        ]
+    for row in rows:
+        (root / "inbox" / row["file"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLE_DIR / "inbox" / row["file"], root / "inbox" / row["file"])
+    with (root / "received.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "received_at"])
+        writer.writeheader()
+        writer.writerows({"file": r["file"], "received_at": r["received_at"]} for r in rows)
+    return root
+
+
+@pytest.fixture
+def server(workspace, sample, tmp_path) -> Iterator[live.Live]:
+    install_sample(workspace.inbox, sample)
+    home = Path(os.environ["DAGSTER_HOME"])
+    with live.webserver(home, tmp_path / "logs") as web:
+        _stop_sensor(web, "inbox_sensor")
+        with live.daemon(web, tmp_path / "logs"):
+            yield web
+
+
+def _stop_sensor(web: live.Live, name: str) -> None:
+    selector = {
+        "repositoryName": live.REPOSITORY,
+        "repositoryLocationName": live.LOCATION,
+        "sensorName": name,
+    }
+    sensor = web.graphql(
+        "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { id } } }",
+        {"s": selector},
+    )["sensorOrError"]
+    stopped = web.graphql(
+        """mutation($id: String!) { stopSensor(id: $id) { __typename
+             ... on StopSensorMutationResult { instigationState { status } } } }""",
+        {"id": sensor["id"]},
+    )["stopSensor"]
+    assert stopped["instigationState"]["status"] == "STOPPED", stopped
+
+
+def _client(web: live.Live) -> DagsterGraphQLClient:
+    return DagsterGraphQLClient("127.0.0.1", port_number=web.port)
+
+
+def _failure_messages(run_id: str) -> str:
+    lines = []
+    for entry in dg.DagsterInstance.get().all_logs(run_id):
+        event = entry.dagster_event
+        error = getattr(getattr(event, "event_specific_data", None), "error", None)
+        if entry.level >= logging.ERROR or error is not None:
+            detail = error.to_string() if error is not None else ""
+            lines.append(f"{entry.step_key or 'run'}: {entry.user_message}\n{detail}")
+    return f"run {run_id}:\n" + "\n".join(lines)
+
+
+def _wait_for_runs(web: live.Live, run_ids: list[str]) -> dict[str, str]:
+    client = _client(web)
+
+    def statuses() -> dict[str, str] | None:
+        now = {run_id: client.get_run_status(run_id).value for run_id in run_ids}
+        return now if all(status in DONE for status in now.values()) else None
+
+    done = web.wait_for(f"runs {run_ids} to finish", statuses, RUN_TIMEOUT)
+    for run_id, status in done.items():
+        assert status == "SUCCESS", _failure_messages(run_id)
+    return done
+
+
+def _asset_nodes(web: live.Live) -> list[dict]:
+    return web.graphql("{ assetNodes { assetKey { path } groupName pools jobNames } }")[
+        "assetNodes"
+    ]
+
+
+def _step_intervals(run_id: str, steps: set[str]) -> list[tuple[str, float, float]]:
+    """(step, start, end) of each step of ``steps`` that ran in ``run_id``."""
+    instance = dg.DagsterInstance.get()
+    starts: dict[str, float] = {}
+    intervals = []
+    for entry in instance.all_logs(run_id):
+        if entry.step_key not in steps or entry.dagster_event is None:
+            continue
+        kind = entry.dagster_event.event_type
+        if kind == dg.DagsterEventType.STEP_START:
+            starts[entry.step_key] = entry.timestamp
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            intervals.append((entry.step_key, starts[entry.step_key], entry.timestamp))
+    return intervals
+
+
+def _assert_pool_steps_never_overlapped(web: live.Live, run_ids: list[str]) -> None:
+    """With the pool's limit of 1, no two runs wrote the warehouse at the same time."""
+    pool_steps = {"__".join(n["assetKey"]["path"]) for n in _asset_nodes(web) if POOL in n["pools"]}
+    assert "raw_submissions" in pool_steps
+    intervals = {run_id: _step_intervals(run_id, pool_steps) for run_id in run_ids}
+    assert all(intervals.values()), intervals
+    for a, b in itertools.combinations(run_ids, 2):
+        for step_a, start_a, end_a in intervals[a]:
+            for step_b, start_b, end_b in intervals[b]:
+                assert end_a <= start_b or end_b <= start_a, (
+                    f"{step_a} of run {a} and {step_b} of run {b} wrote the warehouse at once"
+                )
+
+
+def _copy_environment(root: Path) -> dict[str, str]:
+    """The same settings as the workspace's, for a second, separate copy of everything."""
+    return {
+        **os.environ,
+        "LCT_INBOX_DIR": str(root / "inbox"),
+        "LCT_ARCHIVE_DIR": str(root / "archive"),
+        "LCT_EXTRACTS_DIR": str(root / "extracts"),
+        "LCT_DATA_DOCS_DIR": str(root / "data_docs"),
+        "LCT_WAREHOUSE_URL": f"sqlite:///{root / 'warehouse.sqlite'}",
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+
+
+def _relations(url: str) -> dict[str, pd.DataFrame]:
+    """Every SPEC §8 view the warehouse has, and the raw layer, in a stable row order."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        names = set(sa.inspect(conn).get_view_names())
+        wanted = {name: [] for name in SPEC_VIEWS if name in names} | RAW_TABLES
+        frames = {}
+        for name, ignored in wanted.items():
+            frame = pd.read_sql(sa.text(f"SELECT * FROM {name}"), conn).drop(columns=ignored)
+            order = list(frame.columns)
+            frames[name] = frame.sort_values(order, key=lambda c: c.astype(str)).reset_index(
+                drop=True
+            )
+    return frames
+
+
+def _launch_backfill(web: live.Live, partition_keys: list[str]) -> str:
+    """A backfill of the job over ``partition_keys``, as its Partitions page launches one."""
+    selector = {
+        "partitionSetName": f"{JOB}_partition_set",
+        "repositorySelector": {
+            "repositoryName": live.REPOSITORY,
+            "repositoryLocationName": live.LOCATION,
+        },
+    }
+    result = web.graphql(
+        """mutation($params: LaunchBackfillParams!) {
+             launchPartitionBackfill(backfillParams: $params) {
+               __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message }
+             } }""",
+        {
+            "params": {
+                "selector": selector,
+                "partitionNames": partition_keys,
+                "tags": [{"key": "lct/trigger", "value": "backfill"}],
+                "title": "every quarter with data",
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert result["__typename"] == "LaunchBackfillSuccess", result
+    return result["backfillId"]
+
+
+def _backfill_status(web: live.Live, backfill_id: str) -> str | None:
+    status = web.graphql(
+        """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
+             ... on PartitionBackfill { status } } }""",
+        {"id": backfill_id},
+    )["partitionBackfillOrError"]["status"]
+    return None if status in ("REQUESTED", "CANCELING", "FAILING") else status
+
+
+def _backfill_runs(web: live.Live, backfill_id: str) -> list[dict]:
+    return web.graphql(
+        """query($id: String!) {
+             runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
+               ... on Runs { results { runId status tags { key value } } } } }""",
+        {"id": backfill_id},
+    )["runsOrError"]["results"]
+
+
+def _quarters_with_data(inbox: Path) -> list[str]:
+    """SPEC §7's quarters for an inbox: from the programme's start to the latest one reported."""
+    today = date.fromisoformat(os.environ["LCT_TODAY"])
+    touched = [
+        quarter
+        for path in inbox.rglob("*.*")
+        for quarter in quarters_touched(
+            path.read_bytes(), path.suffix, datetime.fromtimestamp(path.stat().st_mtime), today
+        )
+    ]
+    return periods.period_range(periods.PROGRAMME_START, max(touched))
+
+
+@pytest.mark.slow
+def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
+    workspace, sample, server, tmp_path
+):
+    # One quarter, launched through the GraphQL API as a partition run.
+    run_id = _client(server).submit_job_execution(JOB, tags={"dagster/partition": "2013-01-01"})
+    _wait_for_runs(server, [run_id])
+    with sa.create_engine(workspace.warehouse_url).connect() as conn:
+
+        def count(rows: str) -> int:
+            return conn.execute(sa.text(f"SELECT count(*) FROM {rows}")).scalar()
+
+        assert count("raw_files") == len(list(workspace.inbox.rglob("*.*")))  # all ingested
+        assert count("raw_rows WHERE period_norm = '2013Q1'") > 0
+        if "submissions" in sa.inspect(conn).get_view_names():
+            assert count("submissions WHERE period = '2013Q1'") > 0
+
+    # Then every quarter with data, as one backfill whose runs start at once, while
+    # `lct run --all` works on a separate copy of everything.
+    quarters = _quarters_with_data(workspace.inbox)
+    keys = [periods.partition_key(quarter) for quarter in quarters]
+    copy = tmp_path / "copy"
+    install_sample(copy / "inbox", sample)
+    lct_all = subprocess.Popen(
+        [sys.executable, "-m", "lct_pipeline.cli", "run", "--all"],
+        cwd=live.ROOT,
+        env=_copy_environment(copy),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        backfill_id = _launch_backfill(server, keys)
+        output, errors = lct_all.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        lct_all.kill()
+    assert lct_all.returncode == 0, output + errors
+    assert [line.split()[0] for line in output.splitlines() if " ok " in line] == quarters
+
+    status = server.wait_for(
+        f"backfill {backfill_id}", lambda: _backfill_status(server, backfill_id), RUN_TIMEOUT
+    )
+    # A job backfill is done once it has launched its runs: wait for them too.
+    runs = server.wait_for(
+        f"the runs of backfill {backfill_id}",
+        lambda: (
+            (r := _backfill_runs(server, backfill_id))
+            and all(run["status"] in DONE for run in r)
+            and r
+        ),
+        RUN_TIMEOUT,
+    )
+    failed = [r["runId"] for r in runs if r["status"] != "SUCCESS"]
+    assert not failed, "\n".join(map(_failure_messages, failed))
+    assert status in ("COMPLETED", "COMPLETED_SUCCESS"), status
+    partitions = [
+        tag["value"] for r in runs for tag in r["tags"] if tag["key"] == "dagster/partition"
+    ]
+    assert sorted(partitions) == keys
+    assert {tag["value"] for r in runs for tag in r["tags"] if tag["key"] == QUARTER_TAG} == set(
+        quarters
+    )
+    _assert_pool_steps_never_overlapped(server, [r["runId"] for r in runs])
+
+    # Quarters run in parallel, and 2013Q1 twice, leave the warehouse as one clean
+    # sequential run of every quarter does (SPEC §6).
+
+    from_ui = _relations(workspace.warehouse_url)
+    from_cli = _relations(_copy_environment(copy)["LCT_WAREHOUSE_URL"])
+    assert from_ui.keys() == from_cli.keys()
+    assert len(from_ui["raw_rows"]) > 0
+    for name, frame in from_cli.items():
+        pd.testing.assert_frame_equal(from_ui[name], frame, obj=f"{name} (backfill vs lct run)")
+
+    # lct's runs name their quarter the way people write it, as the backfill's do.
+    cli_instance = dg.DagsterInstance.from_config(_copy_environment(copy)["DAGSTER_HOME"])
+    assert sorted(run.tags.get(QUARTER_TAG) for run in cli_instance.get_runs()) == quarters
