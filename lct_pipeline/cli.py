@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from lct_pipeline import periods
-from lct_pipeline.settings import Settings, setting
+from lct_pipeline.reference import load_reference
+from lct_pipeline.settings import PROJECT_ROOT, Settings, setting
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
         "sample", help="copy the bundled sample submissions into the inbox, with received times"
     )
     sample.add_argument("--into", type=Path, help="target folder (default: LCT_INBOX_DIR)")
+    commands.add_parser("status", help="reporting completeness by CSO and quarter")
+    check = commands.add_parser(
+        "validate",
+        help="check submission files before sending them (nothing is stored)",
+        description="Check CSV or XLSX submissions with the pipeline's own rules and print"
+        " every problem with its file, sheet, row, column, reason and message, then a verdict"
+        " per file. OUTLIER is not checked here: it compares a value with the four previous"
+        " quarters in the warehouse. Exit status 1 if any file or row would be rejected.",
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a .csv or .xlsx file")
     return parser
 
 
@@ -62,6 +74,10 @@ def _dagster_home() -> None:
     home = Path(setting("DAGSTER_HOME"))
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
+    instance_config = home / "dagster.yaml"
+    if not instance_config.exists():
+        # The same instance as `make ui` (pool limit, no telemetry), not Dagster's default.
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", instance_config)
 
 
 def _row_counts(result) -> str:
@@ -74,8 +90,39 @@ def _row_counts(result) -> str:
     return ", ".join(parts)
 
 
+def _headline(url: str) -> list[str]:
+    """The cumulative national figures at the latest quarter, one line per indicator."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from lct_pipeline.warehouse.engine import get_engine
+
+    query = sa.text(
+        "SELECT indicator_code, period, value FROM indicator_values WHERE period_type = 'CUM'"
+        " AND area_level = 'NATIONAL' AND breakdown = 'TOTAL' AND period = (SELECT MAX(period)"
+        " FROM indicator_values WHERE period_type = 'CUM') ORDER BY indicator_code"
+    )
+    with get_engine(url).connect() as conn:
+        rows = pd.DataFrame(conn.execute(query).mappings().all())
+    if rows.empty:
+        return []
+    reference = load_reference(Settings.from_env().reference_dir)
+    lines = [f"Headline, national, cumulative {periods.PROGRAMME_START}-{rows.period.iloc[0]}:"]
+    for row in rows.itertuples():
+        value = "-" if pd.isna(row.value) else f"{row.value:,.1f}".removesuffix(".0")
+        name = reference.indicators[row.indicator_code].name
+        lines.append(f"  {row.indicator_code}  {value:>8}  {name}")
+    return lines
+
+
 def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> int:
-    """Run the job for ``quarters`` (None: every quarter with data); the exit status."""
+    """Run the job for ``quarters`` (None: every quarter with data); the exit status.
+
+    For every quarter (``--all``) the data of all quarters is stored first and the
+    indicators and extracts are computed after, as Dagster orders an asset backfill:
+    a quarter's cumulative and year figures depend on the quarters around it, so the
+    result must not depend on the order the quarters happen to run in.
+    """
     _dagster_home()
     import dagster as dg
 
@@ -85,41 +132,107 @@ def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> 
     from schedules.jobs import QUARTERLY_PIPELINE
 
     job = defs.resolve_job_def(QUARTERLY_PIPELINE)
+    graph = defs.resolve_asset_graph()
+    aggregates = dg.AssetSelection.groups("indicators").downstream().resolve(graph)
+    data_assets = sorted(set(graph.get_all_asset_keys()) - aggregates)
     instance = dg.DagsterInstance.get()
     settings = Settings.from_env()
-    todo = list(quarters or [periods.PROGRAMME_START])
-    failed = []
-    done: list[str] = []
-    while todo:
-        quarter = todo.pop(0)
+    failed: set[str] = set()
+
+    def execute(quarter: str, assets, done_word: str) -> None:
         result = job.execute_in_process(
             partition_key=periods.partition_key(quarter),
             instance=instance,
             raise_on_error=False,
+            asset_selection=assets,
             tags={"lct/quarter": quarter},
             # The terminal shows warnings and the summary; the full log is in the UI.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
-        status = "ok" if result.success else "FAILED"
+        status = done_word if result.success else "FAILED"
         print(f"{quarter}  {status}  run {result.run_id[:8]}  {_row_counts(result)}", flush=True)
         if not result.success:
-            failed.append(quarter)
-        done.append(quarter)
-        if quarters is None and not todo:
-            # The first run has ingested the inbox: now every quarter with data is known.
-            todo = [
-                q
-                for q in quarters_with_data(get_engine(settings.warehouse_url), _today())
-                if q not in done
-            ]
+            failed.add(quarter)
+
+    if quarters is not None:
+        for quarter in quarters:
+            execute(quarter, None, "ok")
+    else:
+        # The first quarter's run ingests the inbox; then every quarter with data is known.
+        execute(periods.PROGRAMME_START, data_assets, "stored")
+        todo = quarters_with_data(get_engine(settings.warehouse_url), _today())
+        for quarter in todo[1:]:
+            execute(quarter, data_assets, "stored")
+        for quarter in todo or [periods.PROGRAMME_START]:
+            execute(quarter, sorted(aggregates), "ok")
+    for line in _headline(settings.warehouse_url):
+        print(line)
     print(f"Warehouse: {settings.warehouse_url}")
     print(f"Archive:   {settings.archive_dir}")
     print(f"Extracts:  {settings.extracts_dir}")
+    print(f"Data Docs: {settings.data_docs_dir}")
     print(f"Dagster:   {os.environ['DAGSTER_HOME']} (runs visible in the UI)")
     if failed:
-        print(f"lct: {len(failed)} quarter(s) failed: {', '.join(failed)}", file=sys.stderr)
+        print(f"lct: {len(failed)} quarter(s) failed: {', '.join(sorted(failed))}", file=sys.stderr)
         return 1
     return 0
+
+
+def show_status() -> int:
+    """Print which CSOs reported each quarter, and on time, from the warehouse."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from lct_pipeline.indicators.reporting import status_table
+    from lct_pipeline.warehouse.engine import get_engine
+    from lct_pipeline.warehouse.schema import ensure_schema
+
+    url = Settings.from_env().warehouse_url
+    engine = get_engine(url)
+    ensure_schema(engine)
+    query = sa.text(
+        "SELECT period, area_level, area_code, received, on_time, completeness_pct,"
+        " timeliness_pct FROM reporting_completeness WHERE area_level IN ('ORG', 'NATIONAL')"
+    )
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(query).mappings().all())
+    if rows.empty:
+        shown = sa.make_url(url).render_as_string(hide_password=True)
+        print(f"No reporting computed yet in {shown}: run `lct run --all` first.")
+        return 0
+    print(status_table(rows))
+    return 0
+
+
+def validate_files(paths: Sequence[Path]) -> int:
+    """Print each problem of each file and a verdict per file; 1 if anything is rejected."""
+    import pandas as pd
+
+    from lct_pipeline.reference import ReferenceError
+    from lct_pipeline.validation import check_files
+
+    try:
+        reference = load_reference(Settings.from_env().reference_dir)
+    except ReferenceError as exc:
+        print(f"lct: {exc}", file=sys.stderr)
+        return 2
+    checks = check_files(paths, reference, periods.of_date(_today()))
+    for check in checks:
+        for issue in check.issues.itertuples(index=False):
+            place = [f"sheet {issue.sheet}"] if issue.sheet else []
+            place.append("whole file" if pd.isna(issue.row_number) else f"row {issue.row_number}")
+            reason = issue.reason_code + (" (warning)" if issue.severity == "warning" else "")
+            fields = [check.path, *place, issue.column_name, reason, issue.message]
+            print("  ".join(f for f in fields if f))
+        warned = f", {check.warnings} warning(s)" if check.warnings else ""
+        if check.problem is not None:
+            verdict = f"REJECTED: the whole file ({check.problem.reason_code})"
+        elif check.rows_rejected:
+            verdict = f"REJECTED: {check.rows_rejected} of {check.rows} rows{warned}"
+        else:
+            verdict = f"OK: {check.rows} rows pass{warned}"
+        print(f"{check.path}: {verdict}")
+    return 1 if any(check.rejected for check in checks) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         copied = install_sample(target)
         print(f"{copied} sample file(s) copied into {target}")
         return 0
+    if args.command == "status":
+        return show_status()
+    if args.command == "validate":
+        return validate_files(args.files)
     return 2
 
 

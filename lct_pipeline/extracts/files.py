@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from lct_pipeline.faults import checkpoint
+
 MANIFEST = "manifest.json"
 
 
@@ -65,6 +67,7 @@ def write_extract_folder(
     for name, data in files.items():
         atomic_write_bytes(folder / name, data)
         written.append(folder / name)
+        checkpoint("extracts.file")
     for stale in folder.glob(f"{prefix}*"):
         if stale.name not in files and stale.is_file():
             stale.unlink()

@@ -15,7 +15,7 @@ from lct_pipeline.warehouse import tables_raw, tables_star, tables_validated  # 
 from lct_pipeline.warehouse.metadata import metadata
 from lct_pipeline.warehouse.views import all_views, create_views
 
-SCHEMA_VERSION = 2  # 2: the star schema (dimensions and facts of current data)
+SCHEMA_VERSION = 3  # 2: the star schema (dimensions and facts of current data)
 SCHEMA_LOCK_ID = 741_952_001
 
 schema_info = sa.Table(

@@ -12,7 +12,9 @@ from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.warehouse.metadata import metadata
 
 # One row per slice: (file, org, period, record type); a file rejected whole is
-# one slice with empty org and period (SPEC §8 `submissions`).
+# one slice with empty org and period (SPEC §8 `submissions`). Rows whose org or
+# period is invalid form slices of their own, named by the text typed.
+# rows_total = rows_accepted + rows_rejected; rows_warned counts accepted rows only.
 slices = sa.Table(
     "slices",
     metadata,
@@ -32,6 +34,8 @@ slices = sa.Table(
     sa.Column("rows_accepted", sa.Integer, nullable=False),
     sa.Column("rows_rejected", sa.Integer, nullable=False),
     sa.Column("rows_warned", sa.Integer, nullable=False),
+    # Exact copies of an earlier row of the slice: counted in rows_accepted, stored once.
+    sa.Column("rows_repeated", sa.Integer, nullable=False, server_default="0"),
 )
 
 # Accepted values rows of every slice (current or not); exact duplicates once.

@@ -1,0 +1,180 @@
+"""Feedback for CSOs (SPEC §9): per submission file, what was rejected or flagged, and why.
+
+For each file a quarter reports, an XLSX workbook (a first line saying what to fix,
+the file's slices, a sheet of rejections and one of warnings) and a CSV of the
+same rows, under ``feedback/<org>/<quarter>_<file>_feedback.*``. Text from the
+CSO's file is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+import sqlalchemy as sa
+
+from lct_pipeline.extracts.csvfiles import csv_bytes
+from lct_pipeline.extracts.files import atomic_write_bytes
+from lct_pipeline.extracts.layout import Sheet, Table
+from lct_pipeline.extracts.workbooks import workbook_bytes
+from lct_pipeline.rules.precedence import REJECTION, WARNING
+from lct_pipeline.warehouse.tables_validated import row_issues, slices
+
+FOLDER = "feedback"
+NO_ORG = "UNKNOWN"  # the folder of files whose organisation cannot be told
+ISSUE_COLUMNS = {
+    "sheet": "sheet",
+    "row_number": "row",
+    "column_name": "column",
+    "raw_value": "value in the file",
+    "reason_code": "reason",
+    "message": "what to do",
+}
+SLICE_COLUMNS = {
+    "org_code": "org",
+    "period": "period",
+    "record_type": "table",
+    "status": "status",
+    "rows_total": "rows",
+    "rows_accepted": "accepted",
+    "rows_rejected": "rejected",
+    "rows_warned": "with a warning",
+}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The feedback files written for one submission file."""
+
+    org: str
+    source_file: str
+    xlsx: Path
+    csv: Path
+    rejected: int  # rejected rows (1 for a file rejected whole)
+    warnings: int
+
+
+def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
+    return pd.DataFrame(
+        conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys())
+    )
+
+
+def what_to_fix(source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame) -> str:
+    """The first line of the feedback: one sentence the CSO acts on."""
+    rejections = issues[issues["severity"] == REJECTION]
+    warnings = int((issues["severity"] == WARNING).sum())
+    check = f" Also check {warnings} warning(s) in the sheet 'warnings'." if warnings else ""
+    whole = rejections[rejections["row_number"].isna()]
+    if not whole.empty:
+        return (
+            f"Nothing from {source_file} was loaded: {whole['message'].iloc[0]} Correct the"
+            " file and send it again."
+        )
+    total = int(file_slices["rows_total"].sum())
+    if not rejections.empty:
+        return (
+            f"{len(rejections)} of {total} rows of {source_file} were rejected and not loaded:"
+            " correct them as the sheet 'rejections' says and send the corrected file again."
+            + check
+        )
+    if warnings:
+        return (
+            f"All {total} rows of {source_file} were accepted. Please check {warnings}"
+            " warning(s) in the sheet 'warnings' and send a correction if a figure is wrong."
+        )
+    return f"All {total} rows of {source_file} were accepted. Nothing to fix."
+
+
+def _issue_table(issues: pd.DataFrame, severity: str) -> pd.DataFrame:
+    chosen = issues[issues["severity"] == severity].sort_values(
+        ["sheet", "row_number"], na_position="first", kind="stable"
+    )
+    frame = chosen[list(ISSUE_COLUMNS)].rename(columns=ISSUE_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame.reset_index(drop=True)
+
+
+def _sheets(source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame) -> list[Sheet]:
+    reasons = (
+        issues.groupby(["severity", "reason_code"]).size().rename("rows").reset_index()
+        if not issues.empty
+        else pd.DataFrame(columns=["severity", "reason_code", "rows"])
+    )
+    summary = (
+        Table(
+            "summary",
+            what_to_fix(source_file, file_slices, issues),
+            file_slices[list(SLICE_COLUMNS)].rename(columns=SLICE_COLUMNS),
+        ),
+        Table("reasons", "Rows per reason", reasons),
+    )
+    return [
+        Sheet("summary", summary),
+        Sheet("rejections", (Table("rejections", "", _issue_table(issues, REJECTION)),)),
+        Sheet("warnings", (Table("warnings", "", _issue_table(issues, WARNING)),)),
+    ]
+
+
+def _csv(issues: pd.DataFrame) -> bytes:
+    """Rejections, then warnings, each marked with its severity."""
+    tables = [_issue_table(issues, s).assign(severity=s) for s in (REJECTION, WARNING)]
+    both = pd.concat(tables, ignore_index=True)
+    return csv_bytes(both[["severity", *ISSUE_COLUMNS.values()]])
+
+
+def _file_name(period: str, source_file: str) -> str:
+    stem = re.sub(r"[^a-z0-9_-]+", "_", PurePosixPath(source_file).stem.lower()).strip("_")
+    return f"{period}_{stem or 'file'}"
+
+
+def _org_of(file_slices: pd.DataFrame, known: Collection[str]) -> str:
+    """The registry organisation with the most rows in the file, else ``UNKNOWN``."""
+    rows = file_slices[file_slices["org_code"].isin(known)]
+    if rows.empty:
+        return NO_ORG
+    return str(rows.groupby("org_code")["rows_total"].sum().idxmax())
+
+
+def write_feedback(
+    engine: sa.Engine, period: str, extracts_dir: Path, known_orgs: Collection[str]
+) -> list[Feedback]:
+    """Write the quarter's feedback files, replacing those an earlier run wrote."""
+    with engine.connect() as conn:
+        all_slices = _read(conn, sa.select(slices).where(slices.c.partition_period == period))
+        issues = _read(conn, sa.select(row_issues).where(row_issues.c.partition_period == period))
+    all_slices = all_slices.sort_values(
+        ["source_file", "record_type", "org_code", "period"], kind="stable"
+    )
+    root = extracts_dir / FOLDER
+    for old in root.glob(f"*/{period}_*_feedback.*"):
+        old.unlink()
+    files = [
+        (sha, mine, issues[issues["submission_id"].isin(mine["submission_id"])])
+        for sha, mine in all_slices.groupby("sha256", sort=False)
+    ]
+    targets = pd.Series(
+        [
+            (_org_of(m, known_orgs), _file_name(period, m["source_file"].iloc[0]))
+            for _, m, _ in files
+        ]
+    )
+    written = []
+    for (sha, mine, found), (org, name), clash in zip(
+        files, targets, targets.duplicated(keep=False), strict=True
+    ):
+        # Two files of one org with one name (a resubmission in another folder) keep apart.
+        base = root / org / (f"{name}_{sha[:8]}" if clash else name)
+        source = mine["source_file"].iloc[0]
+        xlsx = base.with_name(f"{base.name}_feedback.xlsx")
+        csv = base.with_name(f"{base.name}_feedback.csv")
+        received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
+        book = workbook_bytes(_sheets(source, mine, found), title=source, created_at=received)
+        atomic_write_bytes(xlsx, book)
+        atomic_write_bytes(csv, _csv(found))
+        rejected = int((found["severity"] == REJECTION).sum())
+        written.append(Feedback(org, source, xlsx, csv, rejected, len(found) - rejected))
+    return written

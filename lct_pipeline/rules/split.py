@@ -1,0 +1,213 @@
+"""Judged rows into the validated layer's shapes: slices, accepted rows and issues.
+
+A slice is one file's rows for one (org, record type, period); its
+``submission_id`` is derived from the file's sha256 and the slice's codes, so
+running a quarter again gives the very same ids. For each (org, period, record
+type) the slice received last (ties: the later file path) among those with an
+accepted row is current (SPEC §6); a resubmission rejected entirely never
+replaces good data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from lct_pipeline.contract import DIMENSION_COLUMNS
+from lct_pipeline.rules.precedence import NO_RULE
+
+if TYPE_CHECKING:
+    from lct_pipeline.rules.suites import Rule
+
+ACCEPTED, PARTIAL, REJECTED, SUPERSEDED = "accepted", "partial", "rejected", "superseded"
+SLICE_KEY = ("org_code", "period", "record_type")
+COMMENT_LIMIT = 500  # characters of a comment that are kept (SPEC §3.3)
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9_]{0,23}")
+
+
+def _id_part(text: str) -> str:
+    """A code as it is; anything else readable but unambiguous (its text's hash added)."""
+    if not text:
+        return "-"
+    if _CODE.fullmatch(text):
+        return text
+    readable = re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")[:16]
+    return f"{readable}~{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+
+
+def slice_id(sha256: str, record_type: str, org: str, period: str) -> str:
+    """``9f2c41d07a3b:values:CSO12:2013Q1``: a slice's readable, stable submission_id."""
+    return f"{sha256[:12]}:{record_type}:{_id_part(org)}:{_id_part(period)}"
+
+
+def file_slice_id(sha256: str) -> str:
+    """The submission_id of a file rejected whole."""
+    return f"{sha256[:12]}:file"
+
+
+def slice_ids(frame: pd.DataFrame) -> pd.Series:
+    """The submission_id of every row, from sha256, record_type, slice_org and slice_period."""
+    columns = ["sha256", "record_type", "slice_org", "slice_period"]
+    # Groups are numbered in order of first appearance, as drop_duplicates keeps them.
+    codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    firsts = frame[columns].drop_duplicates().itertuples(index=False, name=None)
+    ids = np.array([slice_id(*key) for key in firsts], dtype=object)
+    return pd.Series(ids[codes], index=frame.index, dtype=object)
+
+
+def slice_table(rows: pd.DataFrame, rejected: pd.Series, warned: pd.Series) -> pd.DataFrame:
+    """One line per slice of ``rows`` with its row counts (status and currency not yet)."""
+    counts = pd.DataFrame(
+        {
+            "submission_id": rows["submission_id"],
+            "rows_total": 1,
+            "rows_rejected": rejected.astype("int64"),
+            "rows_warned": (warned & ~rejected).astype("int64"),
+            "rows_repeated": (rows["is_repeat"] & ~rejected).astype("int64"),
+        }
+    )
+    totals = counts.groupby("submission_id", sort=True).sum()
+    totals["rows_accepted"] = totals["rows_total"] - totals["rows_rejected"]
+    first = rows.groupby("submission_id", sort=True)[
+        ["sha256", "source_file", "received_at", "slice_org", "slice_period", "record_type"]
+    ].first()
+    table = first.join(totals).reset_index()
+    return table.rename(columns={"slice_org": "org_code", "slice_period": "period"})
+
+
+def supersede(slices: pd.DataFrame) -> pd.DataFrame:
+    """``slices`` with ``status`` and ``is_current`` decided (SPEC §6)."""
+    slices = slices.reset_index(drop=True)
+    competing = slices[slices["rows_accepted"] > 0]
+    latest = competing.sort_values(["received_at", "source_file"]).groupby(
+        list(SLICE_KEY), sort=False
+    )
+    current = slices.index.isin(latest.tail(1).index)
+    status = np.select(
+        [
+            slices["rows_accepted"] == 0,
+            ~current,
+            slices["rows_rejected"] > 0,
+        ],
+        [REJECTED, SUPERSEDED, PARTIAL],
+        ACCEPTED,
+    )
+    return slices.assign(status=status, is_current=current)
+
+
+def staged_values(rows: pd.DataFrame, kept: pd.Series) -> pd.DataFrame:
+    """The accepted values rows in ``staged_values``'s columns (exact copies once)."""
+    kept_rows = rows[kept & ~rows["is_repeat"]]
+    frame = pd.DataFrame(
+        {
+            "submission_id": kept_rows["submission_id"],
+            "sheet": kept_rows["sheet"],
+            "row_number": kept_rows["row_number"],
+            "org_code": kept_rows["org"],
+            "period": kept_rows["period_norm"],
+            "data_element": kept_rows["element"],
+            **{name: kept_rows[f"{name}_key"] for name in DIMENSION_COLUMNS},
+            "value": kept_rows["value_number"],
+            "is_total": kept_rows["is_total"],
+            "comment": kept_rows["comment"].str.slice(0, COMMENT_LIMIT),
+        }
+    )
+    return frame.reset_index(drop=True)
+
+
+def staged_measures(rows: pd.DataFrame, kept: pd.Series) -> pd.DataFrame:
+    """The accepted measures rows in ``staged_measures``'s columns (exact copies once)."""
+    kept_rows = rows[kept & ~rows["is_repeat"]]
+    frame = pd.DataFrame(
+        {
+            "submission_id": kept_rows["submission_id"],
+            "sheet": kept_rows["sheet"],
+            "row_number": kept_rows["row_number"],
+            "org_code": kept_rows["org"],
+            "period": kept_rows["period_norm"],
+            "plan_code": kept_rows["plan"],
+            "measure_code": kept_rows["measure"],
+            "measure_title": kept_rows["title"],
+            "responsible_institution": kept_rows["institution_code"],
+            "status": kept_rows["status_code"],
+            "planned_budget_eur": kept_rows["planned_number"],
+            "spent_budget_eur": kept_rows["spent_number"],
+            "due_period": kept_rows["due_period_norm"],
+        }
+    )
+    return frame.reset_index(drop=True)
+
+
+class _Fields(Mapping[str, str]):
+    """A row's cells as message text: whole numbers without '.0', blanks as ''."""
+
+    def __init__(self, row: Mapping[str, Any], value: object, column: str):
+        self._row, self._value, self._column = row, value, column
+
+    def __getitem__(self, key: str) -> str:
+        if key == "value":
+            return _text(self._value)
+        if key == "column":
+            return self._column
+        return _text(self._row[key])
+
+    def __iter__(self):
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating):
+        return f"{int(value)}" if float(value).is_integer() else f"{float(value):g}"
+    return str(value)
+
+
+def issues(
+    rows: pd.DataFrame, rules: Sequence[Rule], rejected_by: np.ndarray, warnings: pd.DataFrame
+) -> pd.DataFrame:
+    """One line per rejected row (its first reason) and per warning of an accepted row."""
+    rejected = np.flatnonzero(rejected_by != NO_RULE)
+    kept_warnings = warnings[rejected_by[warnings["row"].to_numpy()] == NO_RULE]
+    pairs = [(int(i), int(rejected_by[i])) for i in rejected] + list(
+        kept_warnings[["row", "rule"]].itertuples(index=False, name=None)
+    )
+    records = rows.iloc[[i for i, _ in pairs]].to_dict("records")
+    lines = []
+    for row, (_, number) in zip(records, pairs, strict=True):
+        rule = rules[number]
+        column = (row[rule.column_from] if rule.column_from else None) or rule.column
+        raw = row.get(column)
+        lines.append(
+            {
+                "submission_id": row["submission_id"],
+                "source_file": row["source_file"],
+                "sheet": row["sheet"],
+                "row_number": int(row["row_number"]),
+                "column_name": column,
+                "raw_value": None if pd.isna(raw) else str(raw),
+                "reason_code": rule.reason_code,
+                "message": rule.message.format_map(_Fields(row, raw, column)),
+                "severity": rule.severity,
+            }
+        )
+    columns = [
+        "submission_id",
+        "source_file",
+        "sheet",
+        "row_number",
+        "column_name",
+        "raw_value",
+        "reason_code",
+        "message",
+        "severity",
+    ]
+    return pd.DataFrame(lines, columns=columns)

@@ -1,0 +1,148 @@
+"""Feedback files for CSOs (SPEC §9): one workbook and one CSV per submission file, that a
+CSO opens in Excel and acts on.
+
+Scenario, quarter 2013Q1: CSO12 sends a file with two faulty rows (one typed as a
+formula) and a warning; CSO08 sends a clean file; a file with a personal-data column
+is rejected whole and has no organisation.
+"""
+
+from __future__ import annotations
+
+import csv as csv_module
+import io
+import os
+from datetime import UTC, date, datetime
+
+import openpyxl
+import pytest
+
+from lct_pipeline.feedback import write_feedback
+from lct_pipeline.ingestion import ingest_inbox
+from lct_pipeline.reference import load_reference
+from lct_pipeline.settings import DATA_DIR
+from lct_pipeline.validation import validate_quarter
+from lct_pipeline.warehouse.engine import get_engine
+from lct_pipeline.warehouse.schema import ensure_schema
+
+HEADER = "org_code,period,data_element,sex,age_group,value,comment"
+CSO12 = [
+    "CSO12,2013Q1,VOT_ASSISTED,F,ADULT,2,",
+    "CSO12,2013Q1,VOT_ASSISTED,M,ADULT,=1+2,",
+    "CSO12,2013Q1,VOT_IDENTIFIED,F,ADULT,-3,",
+    "CSO12,2013Q1,RECOMMENDATIONS_SUBMITTED,,,1,",
+    "CSO12,2013Q1,RECOMMENDATIONS_ADOPTED,,,2,@pozvati opštinu",
+]
+
+
+def _write(path, text: str, received: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    stamp = datetime.fromisoformat(received).replace(tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+@pytest.fixture(scope="module")
+def feedback(tmp_path_factory):
+    root = tmp_path_factory.mktemp("feedback")
+    inbox = root / "inbox"
+    _write(inbox / "2013Q1/cso12.csv", "\n".join([HEADER, *CSO12]) + "\n", "2013-04-10T08:00:00")
+    _write(inbox / "2013Q1/cso08.csv", f"{HEADER}\nCSO08,2013Q1,NETWORK_MEETINGS,,,1,\n",
+           "2013-04-11T08:00:00")  # fmt: skip
+    _write(inbox / "2013Q1/pii.csv", "org_code,period,data_element,prezime,value\n"
+           "CSO09,2013Q1,VOT_ASSISTED,Jovanović,1\n", "2013-03-30T08:00:00")  # fmt: skip
+    engine = get_engine(f"sqlite:///{root / 'warehouse.sqlite'}")
+    ensure_schema(engine)
+    ingest_inbox(inbox, root / "archive", engine, date(2014, 3, 1))
+    reference = load_reference(DATA_DIR / "reference")
+    validate_quarter(engine, reference, "2013Q1", "2014Q1")
+    extracts = root / "extracts"
+    # A file an earlier run wrote for a submission no longer in the quarter, and another
+    # quarter's file: the first must go, the second stay.
+    stale = extracts / "feedback/CSO12/2013Q1_old_feedback.csv"
+    other = extracts / "feedback/CSO12/2012Q4_cso12_feedback.csv"
+    for path in (stale, other):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("old", encoding="utf-8")
+    written = write_feedback(engine, "2013Q1", extracts, reference.organisations)
+    yield extracts / "feedback", written
+    engine.dispose()
+
+
+def test_one_workbook_and_one_csv_per_file_in_the_folder_of_its_organisation(feedback):
+    folder, written = feedback
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert files == [
+        "CSO08/2013Q1_cso08_feedback.csv",
+        "CSO08/2013Q1_cso08_feedback.xlsx",
+        "CSO12/2012Q4_cso12_feedback.csv",
+        "CSO12/2013Q1_cso12_feedback.csv",
+        "CSO12/2013Q1_cso12_feedback.xlsx",
+        "UNKNOWN/2013Q1_pii_feedback.csv",
+        "UNKNOWN/2013Q1_pii_feedback.xlsx",
+    ]
+    assert sorted((f.source_file, f.rejected, f.warnings) for f in written) == [
+        ("2013Q1/cso08.csv", 0, 0),
+        ("2013Q1/cso12.csv", 2, 1),
+        ("2013Q1/pii.csv", 1, 0),
+    ]
+
+
+def test_the_first_line_says_what_to_fix(feedback):
+    folder, _ = feedback
+    first_lines = {
+        name: openpyxl.load_workbook(folder / name)["summary"]["A1"].value
+        for name in (
+            "CSO12/2013Q1_cso12_feedback.xlsx",
+            "CSO08/2013Q1_cso08_feedback.xlsx",
+            "UNKNOWN/2013Q1_pii_feedback.xlsx",
+        )
+    }
+    assert first_lines == {
+        "CSO12/2013Q1_cso12_feedback.xlsx": "2 of 5 rows of 2013Q1/cso12.csv were rejected and"
+        " not loaded: correct them as the sheet 'rejections' says and send the corrected file"
+        " again. Also check 1 warning(s) in the sheet 'warnings'.",
+        "CSO08/2013Q1_cso08_feedback.xlsx": "All 1 rows of 2013Q1/cso08.csv were accepted."
+        " Nothing to fix.",
+        "UNKNOWN/2013Q1_pii_feedback.xlsx": "Nothing from 2013Q1/pii.csv was loaded: column(s)"
+        " prezime look like personal data; remove them and send counts only. Nothing from this"
+        " file was loaded. Correct the file and send it again.",
+    }
+
+
+def test_the_rejections_sheet_lists_rows_and_messages_under_a_frozen_header(feedback):
+    folder, _ = feedback
+    book = openpyxl.load_workbook(folder / "CSO12/2013Q1_cso12_feedback.xlsx")
+    assert book.sheetnames == ["summary", "rejections", "warnings"]
+    sheet = book["rejections"]
+    assert sheet.freeze_panes == "A2"
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows == [
+        ["sheet", "row", "column", "value in the file", "reason", "what to do"],
+        [None, 3, "value", "=1+2", "NOT_A_NUMBER",
+         "value '=1+2' is not a number; write the count in digits, e.g. 12."],
+        [None, 4, "value", "-3", "NEGATIVE_VALUE",
+         "value '-3' is negative; a count is 0 or more."],
+    ]  # fmt: skip
+    assert sheet.column_dimensions["F"].width > 40  # the messages are readable without resizing
+    warnings = [[c.value for c in row] for row in book["warnings"].iter_rows(min_row=2)]
+    assert [w[1:5] for w in warnings] == [[6, "value", "2", "ADOPTED_GT_SUBMITTED"]]
+
+
+def test_text_that_looks_like_a_formula_stays_text(feedback):
+    folder, _ = feedback
+    sheet = openpyxl.load_workbook(folder / "CSO12/2013Q1_cso12_feedback.xlsx")["rejections"]
+    for cell in (sheet["D2"], sheet["D3"]):
+        assert cell.data_type == "s"
+        assert cell.quotePrefix
+    csv = (folder / "CSO12/2013Q1_cso12_feedback.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf")
+    assert list(csv_module.reader(io.StringIO(csv.decode("utf-8-sig")))) == [
+        ["severity", "sheet", "row", "column", "value in the file", "reason", "what to do"],
+        ["rejection", "", "3", "value", "'=1+2", "NOT_A_NUMBER",
+         "value '=1+2' is not a number; write the count in digits, e.g. 12."],
+        ["rejection", "", "4", "value", "'-3", "NEGATIVE_VALUE",
+         "value '-3' is negative; a count is 0 or more."],
+        ["warning", "", "6", "value", "2", "ADOPTED_GT_SUBMITTED",
+         "RECOMMENDATIONS_ADOPTED (2) is more than RECOMMENDATIONS_SUBMITTED (1) in the same"
+         " quarter; check both figures."],
+    ]  # fmt: skip

@@ -1,0 +1,160 @@
+"""The bundled sample network, end to end through `lct` as a data officer runs it (SPEC §10):
+the programme's reported results, every injected mistake found, and a second run that
+changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = json.loads((ROOT / "data" / "sample" / "manifest.json").read_text(encoding="utf-8"))
+VIEWS = (
+    "submissions", "rejections", "warnings", "data_values", "measures",
+    "indicator_values", "reporting_completeness",
+)  # fmt: skip
+
+pytestmark = pytest.mark.slow
+
+
+def _lct(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lct_pipeline.cli", *args],
+        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+
+
+def _read(url: str, tables: list[str]) -> dict[str, pd.DataFrame]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            frames = {t: pd.read_sql(sa.text(f"SELECT * FROM {t}"), conn) for t in tables}
+    finally:
+        engine.dispose()
+    return {
+        name: frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+        for name, frame in frames.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """`lct sample` then `lct run --all` twice; the state after each run."""
+    root = tmp_path_factory.mktemp("sample")
+    (root / "dagster_home").mkdir()
+    env = {
+        "LCT_INBOX_DIR": root / "inbox",
+        "LCT_ARCHIVE_DIR": root / "archive",
+        "LCT_EXTRACTS_DIR": root / "extracts",
+        "LCT_DATA_DOCS_DIR": root / "data_docs",
+        "LCT_WAREHOUSE_URL": f"sqlite:///{root / 'warehouse.sqlite'}",
+        "DAGSTER_HOME": root / "dagster_home",
+        "LCT_TODAY": "2014-03-01",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, str(value))
+        assert _lct("sample").returncode == 0
+        first = _lct("run", "--all")
+        assert first.returncode == 0, first.stderr
+        tables = [*VIEWS, "raw_files", "raw_rows"]
+        after_first = _read(str(env["LCT_WAREHOUSE_URL"]), tables)
+        second = _lct("run", "--all")
+        assert second.returncode == 0, second.stderr
+        after_second = _read(str(env["LCT_WAREHOUSE_URL"]), tables)
+    return {"stdout": first.stdout, "first": after_first, "second": after_second, "root": root}
+
+
+def _indicator(views, code, period="2013Q4", period_type="CUM", level="NATIONAL") -> float:
+    rows = views["indicator_values"]
+    [value] = rows[
+        (rows.indicator_code == code)
+        & (rows.period == period)
+        & (rows.period_type == period_type)
+        & (rows.area_level == level)
+        & (rows.breakdown == "TOTAL")
+    ]["value"].tolist()
+    return float(value)
+
+
+def test_the_sample_reproduces_the_programmes_reported_results(sample_run):
+    views = sample_run["first"]
+    assert _indicator(views, "IND03") == 43
+    assert _indicator(views, "IND01") >= 130
+    assert _indicator(views, "IND01") == MANIFEST["expected"]["IND01"]
+
+
+def test_the_main_command_prints_every_quarter_and_where_the_results_are(sample_run):
+    lines = sample_run["stdout"].splitlines()
+    quarters = [line.split()[0] for line in lines if "  ok  " in line]
+    assert quarters == ["2012Q4", "2013Q1", "2013Q2", "2013Q3", "2013Q4"]
+    root = sample_run["root"]
+    assert f"Warehouse: sqlite:///{root / 'warehouse.sqlite'}" in lines
+    assert f"Extracts:  {root / 'extracts'}" in lines
+
+
+def _row(value: object) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "" if pd.isna(number) else str(int(number))
+
+
+def _issues(frame: pd.DataFrame) -> list[tuple]:
+    return sorted(
+        (r.source_file, r.sheet, _row(r.row_number), r.reason_code) for r in frame.itertuples()
+    )
+
+
+def _expected(entries: list[dict]) -> list[tuple]:
+    return sorted(
+        (
+            e["file"],
+            e["sheet"],
+            "" if e["row_number"] is None else str(e["row_number"]),
+            e["reason_code"],
+        )
+        for e in entries
+    )
+
+
+def test_every_injected_mistake_is_found_and_nothing_else(sample_run):
+    views = sample_run["first"]
+    assert _issues(views["rejections"]) == _expected(MANIFEST["rejections"])
+    assert _issues(views["warnings"]) == _expected(MANIFEST["warnings"])
+
+
+def test_the_resubmission_supersedes_and_the_first_file_stays_visible(sample_run):
+    submissions = sample_run["first"]["submissions"]
+    for entry in MANIFEST["superseded"]:
+        old = submissions[
+            (submissions.source_file == entry["file"])
+            & (submissions.org_code == entry["org_code"])
+            & (submissions.record_type == entry["record_type"])
+        ]
+        assert old["status"].tolist() == ["superseded"]
+        new = submissions[
+            (submissions.source_file == entry["by"])
+            & (submissions.record_type == entry["record_type"])
+        ]
+        assert new["status"].tolist() in (["accepted"], ["partial"])
+
+
+def test_rows_of_every_submission_add_up(sample_run):
+    submissions = sample_run["first"]["submissions"]
+    total = submissions.rows_total.astype(int)
+    assert (
+        total == submissions.rows_accepted.astype(int) + submissions.rows_rejected.astype(int)
+    ).all()
+    raw_rows = sample_run["first"]["raw_rows"]
+    assert total.sum() == len(raw_rows)
+
+
+@pytest.mark.parametrize("table", [*VIEWS, "raw_files", "raw_rows"])
+def test_a_second_run_leaves_every_view_and_raw_table_identical(sample_run, table):
+    pd.testing.assert_frame_equal(sample_run["second"][table], sample_run["first"][table])

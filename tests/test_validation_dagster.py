@@ -1,0 +1,78 @@
+"""Validation through Dagster: the asset's metadata and its checks, as the UI shows them."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from assets.feedback import cso_feedback
+from assets.ingestion import raw_submissions
+from assets.validation import validated_submissions
+from lct_pipeline import periods
+from resources import build_resources
+
+HEADER = "org_code,period,data_element,sex,age_group,value"
+
+
+def _write(path, text: str, received: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    stamp = datetime.fromisoformat(received).replace(tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def test_validation_results_show_as_asset_checks_and_metadata(workspace):
+    _write(
+        workspace.inbox / "2013Q1/cso02.csv",
+        f"{HEADER}\nCSO02,2013Q1,VOT_ASSISTED,F,ADULT,2\nCSO02,2013Q1,VOT_ASSISTED,M,ADULT,abc\n"
+        "CSO02,2013Q1,VOT_IDENTIFIED,F,ELDER,1\n",
+        "2013-04-10T08:00:00",
+    )
+    _write(
+        workspace.inbox / "2013Q1/cso03.csv",
+        "org_code,period,data_element,email,value\nCSO03,2013Q1,VOT_ASSISTED,a@b.rs,1\n",
+        "2013-03-20T08:00:00",
+    )
+
+    result = dg.materialize(
+        [raw_submissions, validated_submissions, cso_feedback],
+        partition_key=periods.partition_key("2013Q1"),
+        resources=build_resources(),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+    assert result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks.keys() == {
+        "every_row_accounted_for",
+        "values_expectations",
+        "measures_expectations",
+        "no_file_rejected_whole",
+    }
+    accounted = checks["every_row_accounted_for"]
+    assert accounted.passed and accounted.severity == dg.AssetCheckSeverity.ERROR
+    assert accounted.metadata["raw_rows"].value == 3
+    values = checks["values_expectations"]
+    assert not values.passed and values.severity == dg.AssetCheckSeverity.WARN
+    failing = values.metadata["failing_expectations"].value
+    assert "NOT_A_NUMBER" in failing and "BAD_DIMENSION" in failing
+    assert values.metadata["expectations_failed"].value == 2
+    assert checks["measures_expectations"].passed  # no measures this quarter
+    whole = checks["no_file_rejected_whole"]
+    assert not whole.passed and "2013Q1/cso03.csv" in whole.metadata["files"].value
+
+    [materialization] = [
+        m for m in result.get_asset_materialization_events()
+        if m.asset_key == validated_submissions.key
+    ]  # fmt: skip
+    metadata = materialization.materialization.metadata
+    assert metadata["dagster/row_count"].value == 1
+    assert (metadata["rows_accepted"].value, metadata["rows_rejected"].value) == (1, 2)
+    assert "| rejection | BAD_DIMENSION | 1 |" in metadata["reason_codes"].value
+    docs = metadata["data_docs"].value
+    assert docs == str(workspace.data_docs / "2013Q1" / "index.html")
+    assert "values_row_rules" in Path(docs).read_text(encoding="utf-8")
+    assert (workspace.extracts / "feedback/CSO02/2013Q1_cso02_feedback.xlsx").is_file()
