@@ -53,10 +53,21 @@ class Checker:
 
     def __init__(self, data_docs_dir: Path | None = None):
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
 
         self._gx = gx
-        self.context = gx.get_context(mode="ephemeral")
+        # Without init_temp_docs_sites=False every ephemeral context makes (and leaves)
+        # a temporary directory for a default docs site: thousands over a backfill.
+        self.context = gx.get_context(
+            mode="ephemeral",
+            project_config=DataContextConfig(
+                store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+            ),
+        )
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._batch = (
             self.context.data_sources.add_pandas("submissions")
