@@ -107,19 +107,17 @@ def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
     frames = []
     for table in tables:
         rows = table.rows
-        frame = pd.DataFrame(
-            {
-                "sha256": sha256,
-                "sheet": table.sheet,
-                "row_number": rows["row_number"].astype(int),
-                "record_type": table.record_type,
-            },
-            index=rows.index,
-        )
+        # One constructor call, not a column insert per column: this runs once per file.
+        data = {
+            "sha256": sha256,
+            "sheet": table.sheet,
+            "row_number": rows["row_number"].astype(int),
+            "record_type": table.record_type,
+        }
         for column in contract.RAW_COLUMNS:
-            frame[column] = rows[column] if column in rows.columns else None
-        frame["extra"] = rows["_extra"] if "_extra" in rows.columns else None
-        frames.append(frame)
+            data[column] = rows[column] if column in rows.columns else None
+        data["extra"] = rows["_extra"] if "_extra" in rows.columns else None
+        frames.append(pd.DataFrame(data, index=rows.index))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not frame.empty:
         frame["period_norm"] = frame["period"].map(periods.parse_period, na_action="ignore")
