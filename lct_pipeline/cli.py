@@ -18,6 +18,10 @@ from lct_pipeline import periods
 from lct_pipeline.reference import load_reference
 from lct_pipeline.settings import PROJECT_ROOT, Settings, setting
 
+# Runs started by `lct run` carry the process id, so a later `lct run` can tell a
+# run still going from one whose process was killed.
+PID_TAG = "lct/pid"
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2: easy to read in a terminal or log
@@ -80,6 +84,35 @@ def _dagster_home() -> None:
         shutil.copyfile(PROJECT_ROOT / "dagster.yaml", instance_config)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _release_dead_runs(instance) -> None:
+    """Free the pool slots held by `lct run`s that were killed, and mark those runs failed.
+
+    A run killed mid-step (a crash, SIGKILL) never gives back its `lct_warehouse`
+    pool slot; no daemon watches in-process runs, so without this every later run
+    would wait for that slot for ever.
+    """
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return
+    for run_id in storage.get_concurrency_run_ids():
+        run = instance.get_run_by_id(run_id)
+        pid = run.tags.get(PID_TAG) if run else None
+        if run is None or (pid and not _alive(int(pid))) or run.is_finished:
+            if run is not None and not run.is_finished:
+                instance.report_run_failed(run, "the lct process running it was killed")
+            storage.free_concurrency_slots_for_run(run_id)
+
+
 def _row_counts(result) -> str:
     parts = []
     for event in result.get_asset_materialization_events():
@@ -136,6 +169,7 @@ def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> 
     aggregates = dg.AssetSelection.groups("indicators").downstream().resolve(graph)
     data_assets = sorted(set(graph.get_all_asset_keys()) - aggregates)
     instance = dg.DagsterInstance.get()
+    _release_dead_runs(instance)
     settings = Settings.from_env()
     failed: set[str] = set()
 
@@ -145,7 +179,7 @@ def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> 
             instance=instance,
             raise_on_error=False,
             asset_selection=assets,
-            tags={"lct/quarter": quarter},
+            tags={"lct/quarter": quarter, PID_TAG: str(os.getpid())},
             # The terminal shows warnings and the summary; the full log is in the UI.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
