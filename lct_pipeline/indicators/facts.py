@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lct_pipeline import periods
-from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, VALUES
+from lct_pipeline.contract import COLUMNS, DIMENSION_COLUMNS, MEASURES, VALUES
 from lct_pipeline.reference import Reference
 from lct_pipeline.warehouse.tables_star import (
     dim_area,
@@ -32,18 +32,7 @@ from lct_pipeline.warehouse.writes import replace_partition
 ON_TIME_DAYS = 30
 
 VALUE_COLUMNS = ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "value")
-MEASURE_COLUMNS = (
-    "org_code",
-    "period",
-    "plan_code",
-    "measure_code",
-    "measure_title",
-    "responsible_institution",
-    "status",
-    "planned_budget_eur",
-    "spent_budget_eur",
-    "due_period",
-)
+MEASURE_COLUMNS = COLUMNS[MEASURES]
 
 
 def reporting_deadline(period: str):
