@@ -51,13 +51,20 @@ def load_inputs(conn: sa.Connection, current: str) -> Inputs:
         conn,
         sa.select(v.org_code, v.period, v.data_element, *(v[d] for d in DIMENSION_COLUMNS), v.value)
         .where(v.counted, v.period <= last)
-        .order_by(v.org_code, v.period, v.data_element),
+        .order_by(v.org_code, v.period, v.data_element, *(v[d] for d in DIMENSION_COLUMNS)),
     )
     measures = _frame(
         conn,
         sa.select(*(c for c in fact_measures.c if c.name not in ("sheet", "row_number")))
         .where(fact_measures.c.period <= last)
-        .order_by(fact_measures.c.org_code, fact_measures.c.period),
+        # A full order: budgets are summed in it, and float sums in another order (the
+        # database's choice) differ in their last bits from one run to the next.
+        .order_by(
+            fact_measures.c.org_code,
+            fact_measures.c.period,
+            fact_measures.c.plan_code,
+            fact_measures.c.measure_code,
+        ),
     )
     first_received = _frame(
         conn,
