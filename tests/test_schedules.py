@@ -72,7 +72,7 @@ def test_extracts_only_rebuilds_the_extracts_group_and_nothing_upstream():
     assert job.partitions_def == defs.resolve_job_def("quarterly_pipeline").partitions_def
 
 
-def test_the_readme_launchpad_config_of_extracts_only_is_accepted():
+def test_the_readme_launchpad_config_of_extracts_only_is_accepted(workspace):
     from lct_pipeline.definitions import defs
 
     job = defs.resolve_job_def("extracts_only")
