@@ -8,6 +8,7 @@ on files a CSO is about to send, with nothing stored.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -128,6 +129,43 @@ def _raw_rows(conn: sa.Connection, where: sa.ColumnElement[bool]) -> pd.DataFram
     return rows.merge(files, on="sha256", how="left")
 
 
+# A quarter's largest accepted values, as history of the quarters after it. They
+# depend only on the quarter's raw files (bytes, name, received time), the reference
+# and the current quarter, so a backfill judges each quarter once as history instead
+# of once for each of the four quarters that look back at it.
+_MAXIMA_CACHE_SIZE = 8
+_maxima_cache: OrderedDict[tuple, tuple[Reference, pd.DataFrame | None]] = OrderedDict()
+
+
+def _quarter_maxima(
+    conn: sa.Connection, reference: Reference, quarter: str, current: str
+) -> pd.DataFrame | None:
+    """The largest accepted, current value of each key in one history quarter."""
+    rows = sa.and_(raw_rows.c.period_norm == quarter, raw_rows.c.record_type == VALUES)
+    files = conn.execute(
+        sa.select(raw_files.c.sha256, raw_files.c.source_file, raw_files.c.received_at)
+        .where(raw_files.c.sha256.in_(sa.select(raw_rows.c.sha256).where(rows)))
+        .order_by(raw_files.c.sha256)
+    ).all()
+    key = (quarter, current, id(reference), tuple(tuple(f) for f in files))
+    cached = _maxima_cache.get(key)
+    if cached is not None and cached[0] is reference:  # the id of a live object only
+        _maxima_cache.move_to_end(key)
+        return cached[1]
+    maxima = None
+    history = _raw_rows(conn, rows) if files else pd.DataFrame()
+    if not history.empty:
+        judged = judge_values(history, reference, current, Checker())  # kept out of Data Docs
+        table = split.supersede(split.slice_table(judged.rows, judged.rejected, judged.warned))
+        current_ids = table.loc[table["is_current"], "submission_id"]
+        counted = ~judged.rejected & judged.rows["submission_id"].isin(current_ids)
+        maxima = cross_row.history_maxima(judged.rows[counted])
+    _maxima_cache[key] = (reference, maxima)
+    while len(_maxima_cache) > _MAXIMA_CACHE_SIZE:
+        _maxima_cache.popitem(last=False)
+    return maxima
+
+
 def _history_maxima(
     conn: sa.Connection, reference: Reference, period: str, current: str
 ) -> pd.DataFrame | None:
@@ -135,24 +173,16 @@ def _history_maxima(
 
     Computed from the raw rows with the same rules, not read from the validated
     tables, so a quarter gets the same warnings whatever order quarters run in.
+    Every rule judges within one (organisation, quarter) slice, so each quarter is
+    judged on its own and the maxima of the four are combined.
     """
     quarters = [
         q
         for q in (periods.shift(period, -n) for n in range(1, cross_row.HISTORY_QUARTERS + 1))
         if q >= periods.PROGRAMME_START
     ]
-    if not quarters:
-        return None
-    history = _raw_rows(
-        conn, sa.and_(raw_rows.c.period_norm.in_(quarters), raw_rows.c.record_type == VALUES)
-    )
-    if history.empty:
-        return None
-    judged = judge_values(history, reference, current, Checker())  # kept out of Data Docs
-    table = split.supersede(split.slice_table(judged.rows, judged.rejected, judged.warned))
-    current_ids = table.loc[table["is_current"], "submission_id"]
-    counted = ~judged.rejected & judged.rows["submission_id"].isin(current_ids)
-    return cross_row.history_maxima(judged.rows[counted])
+    found = [m for q in quarters if (m := _quarter_maxima(conn, reference, q, current)) is not None]
+    return cross_row.combine_maxima(found) if found else None
 
 
 def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.DataFrame]:

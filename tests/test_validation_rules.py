@@ -388,3 +388,30 @@ def test_a_workbook_reports_the_sheet_of_each_rejection(warehouse):
         " WHERE source_file = '2013Q1/cso06.xlsx' ORDER BY record_type",
     )
     assert slices.values.tolist() == [["measures", "accepted", 1], ["values", "partial", 2]]
+
+
+def test_outlier_history_follows_a_correction_of_an_earlier_quarter(tmp_path):
+    # Validation remembers each history quarter's maxima; a file added to that
+    # quarter afterwards must be seen, as it would be by a fresh process.
+    inbox = tmp_path / "inbox"
+    row = "CSO01,{period},VOT_IDENTIFIED,F,ADULT,,,,{value},\n"
+    _write(inbox / "2012Q4/cso01.csv", VALUES_HEADER + "\n" + row.format(period="2012Q4", value=10),
+           "2013-01-10T08:00:00")  # fmt: skip
+    _write(inbox / "2013Q1/cso01.csv", VALUES_HEADER + "\n" + row.format(period="2013Q1", value=40),
+           "2013-04-10T08:00:00")  # fmt: skip
+    engine = get_engine(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    ensure_schema(engine)
+    reference = load_reference(DATA_DIR / "reference")
+
+    def outliers() -> list[int]:
+        ingest_inbox(inbox, tmp_path / "archive", engine, date(2014, 3, 1))
+        validate_quarter(engine, reference, "2013Q1", CURRENT)
+        warned = _issues(engine, "warnings", "2013Q1/cso01.csv")
+        return warned.loc[warned["reason_code"] == "OUTLIER", "row_number"].tolist()
+
+    assert outliers() == [2]  # 40 > max(20, 3 x 10)
+    _write(inbox / "2012Q4/cso01_corrected.csv",
+           VALUES_HEADER + "\n" + row.format(period="2012Q4", value=100),
+           "2013-01-20T08:00:00")  # fmt: skip
+    assert outliers() == []  # 40 <= 3 x 100: the correction is the history now
+    engine.dispose()

@@ -38,14 +38,27 @@ def processed_quarters(conn: sa.Connection, current: str) -> tuple[str, ...]:
 
 
 def _frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    rows = conn.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
+    # Plain tuples, not mappings: a national history is millions of rows.
+    rows = conn.execute(query).all()
+    return pd.DataFrame.from_records(rows, columns=list(query.selected_columns.keys()))
 
 
-def load_inputs(conn: sa.Connection, current: str) -> Inputs:
-    """Every fact of the processed quarters; small enough to hold in memory for the network."""
+def load_inputs(
+    conn: sa.Connection, current: str, *, facts_for: str | None = None, facts: bool = True
+) -> Inputs:
+    """The processed quarters, when each CSO first reported, and the facts.
+
+    ``facts_for``: the quarter whose figures are computed. Its Q, Y and CUM rows need
+    no fact after the end of its year, so later years are not read: in a backfill of
+    40 quarters that keeps each quarter's read from growing with the whole history.
+    ``facts=False`` reads no facts at all (reporting completeness needs none).
+    """
     quarters = processed_quarters(conn, current)
     last = quarters[-1] if quarters else periods.PROGRAMME_START
+    if facts_for is not None:
+        last = min(last, f"{periods.year(facts_for)}Q4")
+    if not facts:
+        last = ""  # before every quarter: the frames keep their columns, without rows
     v = fact_values.c
     values = _frame(
         conn,

@@ -60,7 +60,7 @@ def refresh_indicator_values(
     with engine.begin() as conn:
         _take_turns(conn)
         upsert_dimensions(conn, reference, current)
-        inputs = load_inputs(conn, current)
+        inputs = load_inputs(conn, current, facts_for=period)
         rows = apply_targets(compute_indicators(inputs, reference, period), reference)
         # A quarter after the latest with data writes nothing, and leaves no stale rows.
         where = owned_rows(period, with_year=period in inputs.quarters)
@@ -75,7 +75,7 @@ def refresh_reporting_completeness(
     with engine.begin() as conn:
         _take_turns(conn)
         upsert_dimensions(conn, reference, current)
-        inputs = load_inputs(conn, current)
+        inputs = load_inputs(conn, current, facts=False)
         rows = completeness(inputs, reference, period)
         table = fact_reporting_completeness
         replace_partition(conn, table, table.c.period == period, rows)

@@ -167,6 +167,16 @@ def history_maxima(accepted: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def combine_maxima(maxima: list[pd.DataFrame]) -> pd.DataFrame:
+    """The largest of several ``history_maxima`` tables, key by key."""
+    return (
+        pd.concat(maxima, ignore_index=True)
+        .groupby(list(OUTLIER_KEY), sort=False)["history_max"]
+        .max()
+        .reset_index()
+    )
+
+
 def add_outlier_limits(frame: pd.DataFrame, maxima: pd.DataFrame | None) -> None:
     """``outlier_limit``: max(20, 3 × the history's largest value of the row's key); NaN
     where the key has no history (nothing to compare with) or no history is given."""
