@@ -58,8 +58,8 @@ class Feedback:
 
 
 def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    return pd.DataFrame(
-        conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys())
+    return pd.DataFrame.from_records(
+        conn.execute(query).all(), columns=list(query.selected_columns.keys())
     )
 
 
@@ -98,7 +98,12 @@ def _issue_table(issues: pd.DataFrame, severity: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _sheets(source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame) -> list[Sheet]:
+def _sheets(
+    source_file: str,
+    file_slices: pd.DataFrame,
+    issues: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+) -> list[Sheet]:
     reasons = (
         issues.groupby(["severity", "reason_code"]).size().rename("rows").reset_index()
         if not issues.empty
@@ -114,15 +119,16 @@ def _sheets(source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame) -
     )
     return [
         Sheet("summary", summary),
-        Sheet("rejections", (Table("rejections", "", _issue_table(issues, REJECTION)),)),
-        Sheet("warnings", (Table("warnings", "", _issue_table(issues, WARNING)),)),
+        Sheet("rejections", (Table("rejections", "", tables[REJECTION]),)),
+        Sheet("warnings", (Table("warnings", "", tables[WARNING]),)),
     ]
 
 
-def _csv(issues: pd.DataFrame) -> bytes:
+def _csv(tables: dict[str, pd.DataFrame]) -> bytes:
     """Rejections, then warnings, each marked with its severity."""
-    tables = [_issue_table(issues, s).assign(severity=s) for s in (REJECTION, WARNING)]
-    both = pd.concat(tables, ignore_index=True)
+    both = pd.concat(
+        [tables[s].assign(severity=s) for s in (REJECTION, WARNING)], ignore_index=True
+    )
     return csv_bytes(both[["severity", *ISSUE_COLUMNS.values()]])
 
 
@@ -152,8 +158,11 @@ def write_feedback(
     root = extracts_dir / FOLDER
     for old in root.glob(f"*/{period}_*_feedback.*"):
         old.unlink()
+    # Each issue to its file in one pass, not one scan of the quarter's issues per file.
+    issues["sha256"] = issues["submission_id"].map(all_slices.set_index("submission_id")["sha256"])
+    by_file = dict(tuple(issues.groupby("sha256", sort=False)))
     files = [
-        (sha, mine, issues[issues["submission_id"].isin(mine["submission_id"])])
+        (sha, mine, by_file.get(sha, issues.iloc[:0]))
         for sha, mine in all_slices.groupby("sha256", sort=False)
     ]
     targets = pd.Series(
@@ -172,9 +181,12 @@ def write_feedback(
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")
         received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
-        book = workbook_bytes(_sheets(source, mine, found), title=source, created_at=received)
+        tables = {s: _issue_table(found, s) for s in (REJECTION, WARNING)}
+        book = workbook_bytes(
+            _sheets(source, mine, found, tables), title=source, created_at=received
+        )
         atomic_write_bytes(xlsx, book)
-        atomic_write_bytes(csv, _csv(found))
+        atomic_write_bytes(csv, _csv(tables))
         rejected = int((found["severity"] == REJECTION).sum())
         written.append(Feedback(org, source, xlsx, csv, rejected, len(found) - rejected))
     return written

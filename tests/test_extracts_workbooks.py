@@ -174,7 +174,7 @@ def test_internal_summary_has_headline_key_figures_and_cumulative_values(folder)
     assert [c.value for c in ws[22]] == [
         "IND03", "victims assisted through local networks", 34, 40, 10, 3.4, "GREEN", 34,
     ]  # fmt: skip
-    assert ws["G22"].fill.fgColor.rgb == "00C6EFCE"  # GREEN, Excel's "good" colour
+    assert ws["G22"].fill.fgColor.rgb == "FFC6EFCE"  # GREEN, Excel's "good" colour
     assert ws["F22"].number_format == "0%"
 
 
