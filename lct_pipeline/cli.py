@@ -7,11 +7,16 @@ instance under ``DAGSTER_HOME`` so its runs show in the UI afterwards.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from lct_pipeline import periods
@@ -46,6 +51,12 @@ def _quarter(text: str) -> str:
     return period
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 16")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lct",
@@ -57,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--period", type=_quarter, action="append", help="a quarter, e.g. 2013Q1")
     which.add_argument("--all", action="store_true", help="every quarter that has data")
     run.add_argument("--verbose", action="store_true", help="show Dagster's step log")
+    run.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="with --all: processes that run quarters side by side (default 1)",
+    )
     sample = commands.add_parser(
         "sample", help="copy the bundled sample submissions into the inbox, with received times"
     )
@@ -148,13 +165,86 @@ def _headline(url: str) -> list[str]:
     return lines
 
 
-def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> int:
+@cache
+def _job_and_instance():
+    """The quarterly job and the instance its runs are recorded in (once per process)."""
+    import dagster as dg
+
+    from lct_pipeline.definitions import defs
+    from schedules.jobs import QUARTERLY_PIPELINE
+
+    return defs.resolve_job_def(QUARTERLY_PIPELINE), dg.DagsterInstance.get()
+
+
+def _execute(quarters: Sequence[str], assets: Sequence[str] | None, word: str, log_level: str):
+    """Run the job for each quarter in turn (``assets``: asset keys, None for all); the
+    quarters that failed. Each quarter prints one line as it ends."""
+    import dagster as dg
+
+    job, instance = _job_and_instance()
+    selection = [dg.AssetKey.from_user_string(a) for a in assets] if assets is not None else None
+    failed = []
+    for quarter in quarters:
+        result = job.execute_in_process(
+            partition_key=periods.partition_key(quarter),
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=selection,
+            tags={"lct/quarter": quarter, PID_TAG: str(os.getpid())},
+            # The terminal shows warnings and the summary; the full log is in the UI.
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        status = word if result.success else "FAILED"
+        print(f"{quarter}  {status}  run {result.run_id[:8]}  {_row_counts(result)}", flush=True)
+        if not result.success:
+            failed.append(quarter)
+    return failed
+
+
+def _execute_in_workers(
+    pool: ProcessPoolExecutor | None,
+    quarters: Sequence[str],
+    assets: Sequence[str],
+    word: str,
+    log_level: str,
+    workers: int,
+) -> list[str]:
+    """``_execute`` over ``workers`` processes of ``pool``, each given consecutive quarters.
+
+    Consecutive, because validating a quarter judges the four before it: a worker
+    that has just validated them remembers their history. Steps that write the
+    warehouse still take turns through the `lct_warehouse` pool; what overlaps is
+    the rest (feedback, extracts, reading).
+    """
+    if pool is None or len(quarters) <= 1:
+        return _execute(quarters, assets, word, log_level)
+    size = -(-len(quarters) // workers)
+    chunks = [quarters[i : i + size] for i in range(0, len(quarters), size)]
+    failed, jobs = [], []
+    for chunk in chunks:
+        try:
+            jobs.append((chunk, pool.submit(_execute, chunk, assets, word, log_level)))
+        except BrokenProcessPool:  # a worker died in an earlier stage
+            failed += chunk
+    for chunk, job in jobs:
+        try:
+            failed += job.result()
+        except BrokenProcessPool:  # killed (out of memory, a signal): its runs stay unfinished
+            print(f"lct: a worker died running {chunk[0]}..{chunk[-1]}", file=sys.stderr)
+            failed += chunk
+    return sorted(failed)
+
+
+def run_quarters(
+    quarters: Sequence[str] | None, log_level: str = "WARNING", workers: int = 1
+) -> int:
     """Run the job for ``quarters`` (None: every quarter with data); the exit status.
 
     For every quarter (``--all``) the data of all quarters is stored first and the
     indicators and extracts are computed after, as Dagster orders an asset backfill:
     a quarter's cumulative and year figures depend on the quarters around it, so the
-    result must not depend on the order the quarters happen to run in.
+    result must not depend on the order the quarters happen to run in. ``workers``
+    processes share the quarters of each stage.
     """
     _dagster_home()
     import dagster as dg
@@ -162,43 +252,30 @@ def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> 
     from lct_pipeline.definitions import defs
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
-    from schedules.jobs import QUARTERLY_PIPELINE
 
-    job = defs.resolve_job_def(QUARTERLY_PIPELINE)
     graph = defs.resolve_asset_graph()
-    aggregates = dg.AssetSelection.groups("indicators").downstream().resolve(graph)
-    data_assets = sorted(set(graph.get_all_asset_keys()) - aggregates)
-    instance = dg.DagsterInstance.get()
-    _release_dead_runs(instance)
+    aggregate_keys = dg.AssetSelection.groups("indicators").downstream().resolve(graph)
+    keys = sorted(graph.get_all_asset_keys())
+    data_assets = [k.to_user_string() for k in keys if k not in aggregate_keys]
+    aggregates = [k.to_user_string() for k in keys if k in aggregate_keys]
+    _release_dead_runs(_job_and_instance()[1])
     settings = Settings.from_env()
-    failed: set[str] = set()
-
-    def execute(quarter: str, assets, done_word: str) -> None:
-        result = job.execute_in_process(
-            partition_key=periods.partition_key(quarter),
-            instance=instance,
-            raise_on_error=False,
-            asset_selection=assets,
-            tags={"lct/quarter": quarter, PID_TAG: str(os.getpid())},
-            # The terminal shows warnings and the summary; the full log is in the UI.
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-        status = done_word if result.success else "FAILED"
-        print(f"{quarter}  {status}  run {result.run_id[:8]}  {_row_counts(result)}", flush=True)
-        if not result.success:
-            failed.add(quarter)
 
     if quarters is not None:
-        for quarter in quarters:
-            execute(quarter, None, "ok")
+        failed = _execute(quarters, None, "ok", log_level)
     else:
         # The first quarter's run ingests the inbox; then every quarter with data is known.
-        execute(periods.PROGRAMME_START, data_assets, "stored")
+        failed = _execute([periods.PROGRAMME_START], data_assets, "stored", log_level)
         todo = quarters_with_data(get_engine(settings.warehouse_url), _today())
-        for quarter in todo[1:]:
-            execute(quarter, data_assets, "stored")
-        for quarter in todo or [periods.PROGRAMME_START]:
-            execute(quarter, sorted(aggregates), "ok")
+        # One pool for both stages: a worker loads the definitions once.
+        spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads
+        with (
+            ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else nullcontext()
+        ) as pool:
+            failed += _execute_in_workers(pool, todo[1:], data_assets, "stored", log_level, workers)
+            failed += _execute_in_workers(
+                pool, todo or [periods.PROGRAMME_START], aggregates, "ok", log_level, workers
+            )
     for line in _headline(settings.warehouse_url):
         print(line)
     print(f"Warehouse: {settings.warehouse_url}")
@@ -207,7 +284,8 @@ def run_quarters(quarters: Sequence[str] | None, log_level: str = "WARNING") -> 
     print(f"Data Docs: {settings.data_docs_dir}")
     print(f"Dagster:   {os.environ['DAGSTER_HOME']} (runs visible in the UI)")
     if failed:
-        print(f"lct: {len(failed)} quarter(s) failed: {', '.join(sorted(failed))}", file=sys.stderr)
+        quarters_failed = ", ".join(sorted(set(failed)))
+        print(f"lct: {len(set(failed))} quarter(s) failed: {quarters_failed}", file=sys.stderr)
         return 1
     return 0
 
@@ -273,7 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run_quarters(
-            None if args.all else args.period, "DEBUG" if args.verbose else "WARNING"
+            None if args.all else args.period,
+            "DEBUG" if args.verbose else "WARNING",
+            workers=args.workers,
         )
     if args.command == "sample":
         from lct_pipeline.sample import install_sample
