@@ -334,11 +334,17 @@ def account_for_rows(engine: sa.Engine, period: str, current: str) -> Accounting
     )
 
     def both(staged: sa.Table) -> sa.ScalarSelect:
-        key = [staged.c[c] == row_issues.c[c] for c in ("submission_id", "sheet", "row_number")]
+        # Row values IN a subquery, not a join: SQLite would scan the quarter's stored
+        # rows once per rejection (2.6 s a national quarter, against 10 ms).
+        key = ("submission_id", "sheet", "row_number")
+        rejected_rows = sa.select(*(row_issues.c[c] for c in key)).where(rejected)
         return (
             sa.select(sa.func.count())
-            .select_from(staged.join(row_issues, sa.and_(*key)))
-            .where(staged.c.partition_period == period, rejected)
+            .select_from(staged)
+            .where(
+                staged.c.partition_period == period,
+                sa.tuple_(*(staged.c[c] for c in key)).in_(rejected_rows),
+            )
             .scalar_subquery()
         )
 

@@ -318,7 +318,29 @@ def test_a_quarter_validated_again_or_after_a_crash_ends_as_one_clean_run(scenar
             ),
             {"p": QUARTER},
         )
-    assert not account_for_rows(engine, QUARTER, CURRENT).ok
+        # and a stored row rejected as well
+        stored = conn.execute(
+            sa.text(
+                "SELECT submission_id, sheet, row_number FROM staged_values"
+                " WHERE partition_period = :p ORDER BY submission_id, row_number LIMIT 1"
+            ),
+            {"p": QUARTER},
+        ).one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO row_issues (partition_period, submission_id, source_file, sheet,"
+                " row_number, column_name, reason_code, message, severity) VALUES"
+                " (:p, :s, 'x.csv', :sheet, :n, 'value', 'NOT_A_NUMBER', 'stray', 'rejection')"
+            ),
+            {
+                "p": QUARTER,
+                "s": stored.submission_id,
+                "sheet": stored.sheet,
+                "n": stored.row_number,
+            },
+        )
+    broken = account_for_rows(engine, QUARTER, CURRENT)
+    assert (broken.ok, broken.stored_and_rejected) == (False, 1)
 
     validate_quarter(engine, reference, QUARTER, CURRENT)
     for name, frame in _dump(engine).items():
