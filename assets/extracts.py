@@ -88,14 +88,16 @@ def evaluation_extracts(
     period = quarter_of(context)
     engine = warehouse.get_engine()
     reference = programme.reference()
-    inputs = read_views(engine, period)
+    scopes = scopes_for(period)
+    labels = {p for scope in scopes for p in (scope.label, scope.last_quarter)}
+    inputs = read_views(engine, period, labels)
     run = RunInfo(
         run_id=context.run_id,
         code_version=lct_pipeline.__version__,
         created_at=datetime.now(UTC),
     )
     results = []
-    for scope in scopes_for(period):
+    for scope in scopes:
         processed = inputs.indicator_values["period"].eq(scope.last_quarter).any()
         if scope.period_type == "Y" and not processed:
             context.log.info(f"{scope.label}: its Q4 has no indicator rows yet; year not built")

@@ -21,6 +21,7 @@ from lct_pipeline.extracts.files import atomic_write_bytes
 from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.rules.precedence import REJECTION, WARNING
+from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_validated import row_issues, slices
 
 FOLDER = "feedback"
@@ -55,12 +56,6 @@ class Feedback:
     csv: Path
     rejected: int  # rejected rows (1 for a file rejected whole)
     warnings: int
-
-
-def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    return pd.DataFrame.from_records(
-        conn.execute(query).all(), columns=list(query.selected_columns.keys())
-    )
 
 
 def what_to_fix(source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame) -> str:
@@ -150,8 +145,10 @@ def write_feedback(
 ) -> list[Feedback]:
     """Write the quarter's feedback files, replacing those an earlier run wrote."""
     with engine.connect() as conn:
-        all_slices = _read(conn, sa.select(slices).where(slices.c.partition_period == period))
-        issues = _read(conn, sa.select(row_issues).where(row_issues.c.partition_period == period))
+        all_slices = read_frame(conn, sa.select(slices).where(slices.c.partition_period == period))
+        issues = read_frame(
+            conn, sa.select(row_issues).where(row_issues.c.partition_period == period)
+        )
     all_slices = all_slices.sort_values(
         ["source_file", "record_type", "org_code", "period"], kind="stable"
     )

@@ -24,6 +24,7 @@ from lct_pipeline.faults import checkpoint
 from lct_pipeline.normalise import normalise_codes
 from lct_pipeline.privacy import redact_frame
 from lct_pipeline.reading import discover, read_bytes
+from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
 from lct_pipeline.warehouse.writes import insert_rows, records
 
@@ -284,9 +285,7 @@ def quarter_files(engine: sa.Engine, period: str, current: str) -> pd.DataFrame:
         .order_by(raw_files.c.source_file)
     )
     with engine.connect() as conn:
-        return pd.DataFrame(
-            conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys())
-        )
+        return read_frame(conn, query)
 
 
 def quarters_with_data(engine: sa.Engine, today: date) -> list[str]:

@@ -26,6 +26,7 @@ from lct_pipeline.rules import cross_row, split
 from lct_pipeline.rules.checker import Checker, Outcome
 from lct_pipeline.rules.judge import Judged, judge_measures, judge_values
 from lct_pipeline.rules.precedence import REJECTION, WARNING
+from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
 from lct_pipeline.warehouse.tables_validated import (
     row_issues,
@@ -105,7 +106,7 @@ def _validate(
 
 
 def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    frame = pd.read_sql(query, conn)
+    frame = read_frame(conn, query)
     # Text as plain Python objects, as in a file just read: the suites see one shape.
     text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])]
     return frame.astype({c: object for c in text})

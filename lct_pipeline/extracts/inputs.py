@@ -7,12 +7,14 @@ show exactly what an analyst querying the warehouse sees.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 
 from lct_pipeline import periods
+from lct_pipeline.warehouse.reads import read_frame
 
 INDICATOR_COLUMNS = (
     "indicator_code", "period", "period_type", "area_level", "area_code", "area_name",
@@ -80,21 +82,32 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
 
-def read_views(engine: sa.Engine, last_quarter: str) -> ExtractInputs:
+def read_views(
+    engine: sa.Engine, last_quarter: str, labels: Collection[str] | None = None
+) -> ExtractInputs:
     """The SPEC §8 views, indicator and completeness rows up to ``last_quarter``.
 
     Periods compare as text, so ``period <= '2013Q4'`` also keeps the ``Y`` rows of
-    2013 and earlier years (``'2013' < '2013Q1'``) and no later quarter.
+    2013 and earlier years (``'2013' < '2013Q1'``) and no later quarter. With
+    ``labels`` (the periods the extracts are about: quarters, years and the quarters
+    of their ``CUM`` rows) only those indicator rows are read, and the national
+    quarterly totals the trend charts draw: not every area's history, which at
+    national scale is millions of rows.
     """
     frames = {}
     with engine.connect() as conn:
         for name, columns in VIEW_COLUMNS.items():
-            sql = f"SELECT {', '.join(columns)} FROM {name}"
-            params = {}
+            query = sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(name))
             if name in _PERIOD_FILTERED:
-                sql += " WHERE period <= :last"
-                params["last"] = last_quarter
-            frames[name] = pd.read_sql(sa.text(sql), conn, params=params)
+                query = query.where(sa.column("period") <= last_quarter)
+            if name == "indicator_values" and labels is not None:
+                trend = sa.and_(
+                    sa.column("period_type") == "Q",
+                    sa.column("area_level") == "NATIONAL",
+                    sa.column("breakdown") == "TOTAL",
+                )
+                query = query.where(sa.or_(sa.column("period").in_(sorted(labels)), trend))
+            frames[name] = read_frame(conn, query)
     return ExtractInputs(**frames)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lct_pipeline import periods
 from lct_pipeline.contract import COLUMNS, DIMENSION_COLUMNS, MEASURES, VALUES
 from lct_pipeline.reference import Reference
+from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_star import (
     dim_area,
     dim_data_element,
@@ -160,11 +161,6 @@ def _current(staged: sa.Table, record_type: str, period: str, columns: tuple[str
     )
 
 
-def _read(conn: sa.Connection, query) -> pd.DataFrame:
-    rows = conn.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
-
-
 def counted_rows(values: pd.DataFrame) -> pd.Series:
     """SPEC §7: detail rows count; a total row only where its slice has no detail rows
     for that element."""
@@ -179,7 +175,9 @@ def load_current_values(
     """Replace quarter ``period``'s rows of ``fact_values`` with its current accepted values."""
     with engine.begin() as conn:
         upsert_dimensions(conn, reference, current)
-        frame = _read(conn, _current(staged_values, VALUES, period, (*VALUE_COLUMNS, "is_total")))
+        frame = read_frame(
+            conn, _current(staged_values, VALUES, period, (*VALUE_COLUMNS, "is_total"))
+        )
         frame["is_total"] = frame["is_total"].astype(bool)
         frame["counted"] = counted_rows(frame) if not frame.empty else pd.Series(dtype=bool)
         replace_partition(conn, fact_values, fact_values.c.period == period, frame)
@@ -192,6 +190,6 @@ def load_current_measures(
     """Replace quarter ``period``'s rows of ``fact_measures`` with its current snapshots."""
     with engine.begin() as conn:
         upsert_dimensions(conn, reference, current)
-        frame = _read(conn, _current(staged_measures, MEASURES, period, MEASURE_COLUMNS))
+        frame = read_frame(conn, _current(staged_measures, MEASURES, period, MEASURE_COLUMNS))
         replace_partition(conn, fact_measures, fact_measures.c.period == period, frame)
     return frame

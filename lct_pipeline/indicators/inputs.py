@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from lct_pipeline import periods
 from lct_pipeline.contract import DIMENSION_COLUMNS, VALUES
 from lct_pipeline.reference import Reference
+from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_star import fact_measures, fact_values
 from lct_pipeline.warehouse.tables_validated import slices
 
@@ -37,12 +38,6 @@ def processed_quarters(conn: sa.Connection, current: str) -> tuple[str, ...]:
     return tuple(periods.period_range(periods.PROGRAMME_START, latest)) if latest else ()
 
 
-def _frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    # Plain tuples, not mappings: a national history is millions of rows.
-    rows = conn.execute(query).all()
-    return pd.DataFrame.from_records(rows, columns=list(query.selected_columns.keys()))
-
-
 def load_inputs(
     conn: sa.Connection, current: str, *, facts_for: str | None = None, facts: bool = True
 ) -> Inputs:
@@ -60,13 +55,13 @@ def load_inputs(
     if not facts:
         last = ""  # before every quarter: the frames keep their columns, without rows
     v = fact_values.c
-    values = _frame(
+    values = read_frame(
         conn,
         sa.select(v.org_code, v.period, v.data_element, *(v[d] for d in DIMENSION_COLUMNS), v.value)
         .where(v.counted, v.period <= last)
         .order_by(v.org_code, v.period, v.data_element, *(v[d] for d in DIMENSION_COLUMNS)),
     )
-    measures = _frame(
+    measures = read_frame(
         conn,
         sa.select(*(c for c in fact_measures.c if c.name not in ("sheet", "row_number")))
         .where(fact_measures.c.period <= last)
@@ -79,7 +74,7 @@ def load_inputs(
             fact_measures.c.measure_code,
         ),
     )
-    first_received = _frame(
+    first_received = read_frame(
         conn,
         sa.select(
             slices.c.org_code,
