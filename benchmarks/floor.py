@@ -1,9 +1,9 @@
 """The floor of issue 7: read and parse every inbox file with the fastest readers, then
 insert every row into a fresh SQLite file in one bulk insert. Prints one JSON line.
 
-Standalone (no project import) so it can run in another environment: pyarrow must not
-be installed in the project's venv, as pandas 3 then switches its ``str`` dtype to
-Arrow and the pipeline's behaviour changes. Without pyarrow it falls back to ``csv``.
+Standalone (no project import) so it can run in any Python that has pyarrow and
+openpyxl (pyarrow is not a dependency of the project); without pyarrow it falls back
+to the standard library's ``csv`` and says so.
 
     python benchmarks/floor.py INBOX SCRATCH_DIR
 """

@@ -245,7 +245,7 @@ def main() -> int:
     parser.add_argument(
         "--floor-python",
         default=sys.executable,
-        help="a Python with pyarrow and openpyxl for the floor (keep pyarrow out of .venv)",
+        help="a Python with pyarrow and openpyxl for the floor (default: this one)",
     )
     parser.add_argument("--runs", type=int, default=9, help="runs of each analyst query")
     parser.add_argument(
