@@ -1,5 +1,13 @@
-"""Extracts stage: the evaluation extracts of a quarter (and of its year after a Q4)."""
+"""Extracts stage: the evaluation extracts of a quarter (and of its year after a Q4).
 
+Internal extracts are written at once. Public ones go through three steps, so that
+a public file that fails the audit is never written: ``public_tables`` stages the
+candidate files, the blocking check ``public_tables_withstand_attack`` audits them
+as an attacker would, and only then ``public_extracts`` writes ``<period>/public/``.
+"""
+
+import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,17 +18,26 @@ from pydantic import Field
 import lct_pipeline
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
+from lct_pipeline import periods
 from lct_pipeline.extracts import (
+    DEFAULT_MIN_CONTRIBUTORS,
     DEFAULT_THRESHOLD,
     MIN_THRESHOLD,
     ExtractResult,
     RunInfo,
+    Scope,
     build_extract,
     read_views,
+    render_public,
     scopes_for,
 )
+from lct_pipeline.extracts.audit import PublicTable, audit
+from lct_pipeline.extracts.build import AUDIT_FOLDER, PUBLIC_FOLDER
+from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
 from lct_pipeline.extracts.safe_text import as_number
 from resources import FilesResource, ProgrammeResource, WarehouseResource
+
+STAGING = ".staging"  # under the extracts folder: candidates the audit has not passed yet
 
 
 class ExtractsConfig(dg.Config):
@@ -32,6 +49,15 @@ class ExtractsConfig(dg.Config):
         description=(
             "Public extracts show a count of victims from 1 to this number minus one as"
             " '<threshold>' (default 5: counts 1-4 are shown as '<5')."
+        ),
+    )
+    min_contributors: int = Field(
+        default=DEFAULT_MIN_CONTRIBUTORS,
+        ge=DEFAULT_MIN_CONTRIBUTORS,
+        description=(
+            "Figures on victims are published only for areas where at least this many CSOs"
+            " reported values in the period (at least 3: no public figure may be one or two"
+            " CSOs' own)."
         ),
     )
 
@@ -72,46 +98,26 @@ def _headline_preview(headline: pd.DataFrame) -> dg.MetadataValue:
 )
 def evaluation_extracts(
     context: dg.AssetExecutionContext,
-    config: ExtractsConfig,
     warehouse: WarehouseResource,
     files: FilesResource,
     programme: ProgrammeResource,
 ) -> dg.MaterializeResult:
-    """Evaluation extracts for the donor and the public: workbooks, CSVs and an HTML report.
+    """Internal evaluation extracts for the programme and the donor: workbooks, CSVs, a report.
 
     For the quarter, and after a Q4 for the whole year: an internal workbook (summary
-    with RAG, indicators by area, completeness and rejections by CSO, definitions),
-    a public workbook with no CSO-level rows and small counts of victims suppressed,
-    CSVs of the same tables and a report with charts. A folder is complete when its
-    manifest.json is there.
+    with RAG, indicators by area and CSO, completeness and rejections by CSO,
+    definitions), CSVs of the same tables and an HTML report with charts, in
+    ``<period>/``. Not for publication: the public files are ``public_extracts``. A
+    folder is complete when its manifest.json is there.
     """
     period = quarter_of(context)
-    engine = warehouse.get_engine()
     reference = programme.reference()
     scopes = scopes_for(period)
-    labels = {p for scope in scopes for p in (scope.label, scope.last_quarter)}
-    inputs = read_views(engine, period, labels)
-    run = RunInfo(
-        run_id=context.run_id,
-        code_version=lct_pipeline.__version__,
-        created_at=datetime.now(UTC),
-    )
+    inputs = read_views(warehouse.get_engine(), period, _labels(scopes))
+    run = _run_info(context)
     results = []
-    for scope in scopes:
-        processed = inputs.indicator_values["period"].eq(scope.last_quarter).any()
-        if scope.period_type == "Y" and not processed:
-            context.log.info(f"{scope.label}: its Q4 has no indicator rows yet; year not built")
-            continue
-        if not processed:
-            context.log.warning(f"{scope.label}: no indicator rows; the extract is empty")
-        result = build_extract(
-            inputs,
-            scope,
-            reference,
-            files.extracts,
-            run,
-            threshold=config.suppression_threshold,
-        )
+    for scope in _built(context, scopes, inputs):
+        result = build_extract(inputs, scope, reference, files.extracts, run)
         context.log.info(f"{scope.label}: {len(result.paths)} files in {result.folder}")
         results.append(result)
     quarter = results[0]
@@ -122,8 +128,240 @@ def evaluation_extracts(
             "dagster/row_count": quarter.row_count,
             "files": dg.MetadataValue.md(_files_list(results, files.extracts)),
             "folder": dg.MetadataValue.path(str(quarter.folder)),
-            "suppression_threshold": config.suppression_threshold,
-            "public_cells_hidden": sum(r.hidden_cells for r in results),
             "headline": _headline_preview(quarter.headline),
+        }
+    )
+
+
+def _labels(scopes: list[Scope]) -> set[str]:
+    # The scope's own rows, its CUM rows and, for a year, its quarters' rows.
+    return {p for scope in scopes for p in (scope.label, scope.last_quarter, *scope.quarters)}
+
+
+def _run_info(context: dg.AssetExecutionContext) -> RunInfo:
+    return RunInfo(
+        run_id=context.run_id,
+        code_version=lct_pipeline.__version__,
+        created_at=datetime.now(UTC),
+    )
+
+
+def _built(context, scopes: list[Scope], inputs) -> list[Scope]:
+    """The scopes that get an extract: a year only once its Q4 has indicator rows."""
+    chosen = []
+    for scope in scopes:
+        processed = inputs.indicator_values["period"].eq(scope.last_quarter).any()
+        if scope.period_type == "Y" and not processed:
+            context.log.info(f"{scope.label}: its Q4 has no indicator rows yet; year not built")
+            continue
+        if not processed:
+            context.log.warning(f"{scope.label}: no indicator rows; the extract is empty")
+        chosen.append(scope)
+    return chosen
+
+
+def _staging(files: FilesResource, period: str) -> Path:
+    return files.extracts / STAGING / period
+
+
+@dg.asset(
+    partitions_def=quarterly_partitions,
+    group_name="extracts",
+    deps=["indicator_values", "reporting_completeness"],
+    kinds={"python", "excel", "csv"},
+    owners=["team:data-officers"],
+)
+def public_tables(
+    context: dg.AssetExecutionContext,
+    config: ExtractsConfig,
+    warehouse: WarehouseResource,
+    files: FilesResource,
+    programme: ProgrammeResource,
+) -> dg.MaterializeResult:
+    """The public tables of the quarter (and of its year after a Q4), staged for the audit.
+
+    No CSO-level rows and no comments; figures on victims only for areas where enough
+    CSOs reported, counts from 1 to 4 shown as ``<5`` and more cells hidden until no
+    published figure, of this period or an earlier one, pins a hidden count. They are
+    staged, not published: ``public_extracts`` writes them once the audit has passed.
+    """
+    period = quarter_of(context)
+    reference = programme.reference()
+    scopes = scopes_for(period)
+    inputs = read_views(warehouse.get_engine(), period, _labels(scopes))
+    run = _run_info(context)
+    staging = _staging(files, period)
+    shutil.rmtree(staging, ignore_errors=True)
+    counts, left_out, hidden = [], 0, 0
+    for scope in _built(context, scopes, inputs):
+        extract = render_public(
+            inputs,
+            scope,
+            reference,
+            run,
+            threshold=config.suppression_threshold,
+            min_contributors=config.min_contributors,
+        )
+        folder = staging / scope.label
+        write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
+        for name, data in extract.audited_with.items():
+            atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
+        own = (scope.label, scope.period_type)
+        table = extract.plan.counts(own, reference)
+        counts.append(table.assign(period=scope.label))
+        left_out += int(table["left_out"].iloc[0]) if not table.empty else 0
+        hidden += int(table["hidden"].iloc[0]) if not table.empty else 0
+    summary = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame()
+    national = summary[summary["area_level"] == "NATIONAL"] if counts else summary
+    return dg.MaterializeResult(
+        metadata={
+            "quarter": period,
+            "staged": dg.MetadataValue.path(str(staging)),
+            "suppression_threshold": config.suppression_threshold,
+            "min_contributors": config.min_contributors,
+            "sensitive_cells_published": int(national["published"].sum()) if counts else 0,
+            "sensitive_cells_hidden": hidden,
+            "sensitive_cells_left_out": left_out,
+            "dagster/row_count": int(summary["published"].sum()) if counts else 0,
+            "by_area": markdown_table(summary),
+        }
+    )
+
+
+def _staged_tables(folder: Path) -> list[PublicTable]:
+    """The tables an attacker of this extract holds: the earlier ones, then its own."""
+    label = folder.name
+    earlier = sorted(
+        p.name.removesuffix("_public_indicators.csv").removeprefix("lct_")
+        for p in (folder / AUDIT_FOLDER).glob("lct_*_public_indicators.csv")
+    )
+    tables = []
+    for period, where in [*((p, folder / AUDIT_FOLDER) for p in earlier), (label, folder)]:
+        tables.append(
+            PublicTable.from_csv(
+                (where / f"lct_{period}_public_indicators.csv").read_bytes(),
+                (where / f"lct_{period}_public_left_out.csv").read_bytes(),
+            )
+        )
+    return tables
+
+
+@dg.asset_check(
+    asset=public_tables,
+    blocking=True,
+    partitions_def=quarterly_partitions,
+    description="The attacker of SPEC §9, with the staged public files and the earlier ones"
+    " they add to: linear programming over every additive relation, with the labels read as"
+    " bounds (<5 is 1 to 4, [c] at least 5). Fails when a hidden count can be narrowed more"
+    " than its label says; the public files are then not written. Its metadata names each"
+    " such count and the published figures that pin it.",
+)
+def public_tables_withstand_attack(
+    context: dg.AssetCheckExecutionContext,
+    config: ExtractsConfig,
+    files: FilesResource,
+    programme: ProgrammeResource,
+) -> dg.AssetCheckResult:
+    period = periods.from_partition_key(context.partition_key)
+    reference = programme.reference()
+    checked, intervals, findings, inherited, errors = 0, [], [], 0, []
+    for folder in sorted(p for p in _staging(files, period).iterdir() if p.is_dir()):
+        result = audit(_staged_tables(folder), reference, config.suppression_threshold)
+        if result.error:
+            errors.append(f"{folder.name}: {result.error}")
+        checked += len(result.intervals)
+        inherited += len(result.inherited)
+        intervals.append(result.table().assign(extract=folder.name))
+        findings += [
+            {"extract": folder.name, "count": repr(f.cell), "label": f.label, "chain": f.chain}
+            for f in result.findings
+        ]
+    table = pd.concat(intervals, ignore_index=True) if intervals else pd.DataFrame()
+    passed = not findings and not errors
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=None if passed else _failure(errors, findings),
+        metadata={
+            "hidden_cells_audited": checked,
+            "cells_pinned": len(findings),
+            "narrow_before_this_table": inherited,
+            "pinned": dg.MetadataValue.md(_pinned(findings)),
+            "intervals": markdown_table(table),
+        },
+    )
+
+
+def _failure(errors: list[str], findings: list[dict]) -> str:
+    if errors:
+        return "; ".join(errors)
+    return f"{len(findings)} hidden count(s) can be worked out; the public files were not written"
+
+
+def _pinned(findings: list[dict], limit: int = 20) -> str:
+    """Each pinned count with the chain of published figures that pins it."""
+    blocks = [
+        f"**{f['count']}** ({f['extract']})\n```\n{f['chain']}\n```" for f in findings[:limit]
+    ]
+    if len(findings) > limit:
+        blocks.append(f"_{len(findings) - limit} more; every interval is in `intervals`_")
+    return "\n\n".join(blocks) or "_none_"
+
+
+def _failure(errors: list[str], findings: list[dict]) -> str:
+    if errors:
+        return "; ".join(errors)
+    return f"{len(findings)} hidden count(s) can be worked out; the public files were not written"
+
+
+def _pinned(findings: list[dict], limit: int = 20) -> str:
+    """Each pinned count with the chain of published figures that pins it."""
+    blocks = [
+        f"**{f['count']}** ({f['extract']})\n```\n{f['chain']}\n```" for f in findings[:limit]
+    ]
+    if len(findings) > limit:
+        blocks.append(f"_{len(findings) - limit} more; every interval is in `intervals`_")
+    return "\n\n".join(blocks) or "_none_"
+
+
+@dg.asset(
+    partitions_def=quarterly_partitions,
+    group_name="extracts",
+    deps=[public_tables],
+    kinds={"python", "excel", "csv"},
+    owners=["team:data-officers"],
+)
+def public_extracts(
+    context: dg.AssetExecutionContext, files: FilesResource
+) -> dg.MaterializeResult:
+    """The public folders (``<period>/public/``), written only after the audit passed.
+
+    Each can be published as it is: the public workbook, its CSVs and a manifest of its
+    own; no CSO, no input file and no internal report is in it.
+    """
+    period = quarter_of(context)
+    staging = _staging(files, period)
+    written = []
+    for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest.pop("files", None)
+        names = [f["name"] for f in json.loads((folder / MANIFEST).read_text())["files"]]
+        target = files.extracts / folder.name / PUBLIC_FOLDER
+        paths = write_extract_folder(
+            target,
+            {name: (folder / name).read_bytes() for name in names},
+            manifest,
+            prefix=f"lct_{folder.name}_",
+        )
+        written += paths
+        context.log.info(f"{folder.name}: {len(paths)} public files in {target}")
+    shutil.rmtree(staging, ignore_errors=True)
+    return dg.MaterializeResult(
+        metadata={
+            "quarter": period,
+            "dagster/row_count": len(written),
+            "files": dg.MetadataValue.md(
+                "\n".join(f"- `{p.relative_to(files.extracts).as_posix()}`" for p in written)
+            ),
         }
     )

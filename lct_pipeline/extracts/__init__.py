@@ -3,8 +3,8 @@
 Built from the warehouse's analysts' views (SPEC §8) only. Modules:
 ``scope`` (a quarter or a year), ``inputs`` (the views as frames), ``tables`` /
 ``rejections`` / ``definitions`` (the tables), ``sheets`` + ``layout`` (what each
-workbook holds), ``suppression`` + ``public`` (small counts in the public
-extract), ``workbooks`` / ``csvfiles`` / ``safe_text`` (the files, never a
+workbook holds), ``public`` + ``suppression`` + ``protection`` + ``audit`` (victims'
+counts in the public extract), ``workbooks`` / ``csvfiles`` / ``safe_text`` (the files, never a
 formula), ``report`` / ``report_style`` / ``charts`` (the HTML report), ``files``
 (atomic writes, manifest last) and ``build`` (all of it).
 """
@@ -15,21 +15,27 @@ from lct_pipeline.extracts.build import (
     Extract,
     ExtractResult,
     InputFile,
+    PublicExtract,
     RunInfo,
     build_extract,
     input_files,
     render_extract,
+    render_public,
+    write_public,
 )
 from lct_pipeline.extracts.inputs import ExtractInputs, read_views
+from lct_pipeline.extracts.public import DEFAULT_MIN_CONTRIBUTORS
 from lct_pipeline.extracts.scope import Scope, quarter_scope, scopes_for, year_scope
 
 __all__ = [
+    "DEFAULT_MIN_CONTRIBUTORS",
     "DEFAULT_THRESHOLD",
     "MIN_THRESHOLD",
     "Extract",
     "ExtractInputs",
     "ExtractResult",
     "InputFile",
+    "PublicExtract",
     "RunInfo",
     "Scope",
     "build_extract",
@@ -37,6 +43,8 @@ __all__ = [
     "quarter_scope",
     "read_views",
     "render_extract",
+    "render_public",
     "scopes_for",
+    "write_public",
     "year_scope",
 ]

@@ -1,7 +1,11 @@
-"""Build one extract folder: workbooks, CSVs, the HTML report, then the manifest.
+"""Build the extract folders of a scope: the internal one and the public one (SPEC §9).
 
-``render_extract`` makes every file in memory (nothing touches the disk until
-all of them rendered); ``build_extract`` then writes them with ``files``.
+``render_extract`` makes every internal file in memory (nothing touches the disk
+until all of them rendered) and ``build_extract`` writes them to ``<label>/``
+with ``files``. ``render_public`` makes the public folder's files; the
+pipeline stages them, audits them and only then writes them to
+``<label>/public/`` (``build_public``), a folder that can be published as it is:
+no CSO and no input file is named in it.
 """
 
 from __future__ import annotations
@@ -12,11 +16,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from lct_pipeline.extracts import tables
 from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
 from lct_pipeline.extracts.layout import Sheet, tables_of
-from lct_pipeline.extracts.public import TOTAL_BREAKDOWN
+from lct_pipeline.extracts.public import (
+    DEFAULT_MIN_CONTRIBUTORS,
+    TOTAL_BREAKDOWN,
+    Plan,
+    left_out_table,
+    plan_scope,
+    publish_indicators,
+)
 from lct_pipeline.extracts.report import ReportData, report_html
 from lct_pipeline.extracts.scope import QUARTER, Scope
 from lct_pipeline.extracts.sheets import internal_sheets, public_sheets
@@ -27,6 +39,9 @@ DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 2
 INTERNAL = "internal"
 PUBLIC = "public"
+PUBLIC_FOLDER = "public"
+# The tables the audit reads, beside the public files of a scope: for a year, its quarters.
+AUDIT_FOLDER = "audited_with"
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,6 @@ class Extract:
     manifest: dict[str, object]  # without the file list (added when written)
     headline: pd.DataFrame  # the internal summary: national figures with RAG
     row_count: int  # rows of the internal indicators table
-    hidden_cells: int  # counts hidden in the public extract
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,17 @@ class ExtractResult:
     paths: list[Path]  # every file written, manifest.json last
     headline: pd.DataFrame
     row_count: int
-    hidden_cells: int
+
+
+@dataclass(frozen=True)
+class PublicExtract:
+    scope: Scope
+    files: dict[str, bytes]  # the public folder's files, in writing order
+    manifest: dict[str, object]
+    plan: Plan
+    # Public indicator and left-out tables of the periods published before (a year's
+    # quarters): not part of the folder, but what the audit holds it against.
+    audited_with: dict[str, bytes]
 
 
 def input_files(submissions: pd.DataFrame, scope: Scope) -> list[InputFile]:
@@ -89,18 +113,12 @@ def render_extract(
     reference: Reference,
     run: RunInfo,
     *,
-    threshold: int = DEFAULT_THRESHOLD,
     inputs_used: list[InputFile] | None = None,
 ) -> Extract:
-    """Every file of the extract, in memory. ``inputs_used`` defaults to ``input_files``."""
-    if threshold < MIN_THRESHOLD:
-        # 1 would hide nothing: a typo must not publish every count of victims.
-        raise ValueError(f"the suppression threshold must be at least 2, not {threshold}")
+    """Every internal file of the extract, in memory. ``inputs_used``: ``input_files``."""
     used = input_files(inputs.submissions, scope) if inputs_used is None else inputs_used
     internal = internal_sheets(inputs, scope, reference)
-    public, suppression = public_sheets(inputs, scope, reference, threshold)
     files = _workbook_and_csvs(internal.sheets, scope, INTERNAL, run)
-    files |= _workbook_and_csvs(public, scope, PUBLIC, run)
     report = ReportData(
         scope=scope,
         headline=internal.headline,
@@ -124,16 +142,59 @@ def render_extract(
         "created_at": run.created_at.isoformat(),
         "run_id": run.run_id,
         "code_version": run.code_version,
-        "suppression_threshold": threshold,
         "input_files": [{"source_file": f.source_file, "sha256": f.sha256} for f in used],
     }
-    return Extract(
-        scope,
-        files,
-        manifest,
-        internal.headline,
-        len(internal.indicators),
-        len(suppression.hidden),
+    return Extract(scope, files, manifest, internal.headline, len(internal.indicators))
+
+
+def check_threshold(threshold: int) -> None:
+    if threshold < MIN_THRESHOLD:
+        # 1 would hide nothing: a typo must not publish every count of victims.
+        raise ValueError(f"the suppression threshold must be at least 2, not {threshold}")
+
+
+def render_public(
+    inputs: ExtractInputs,
+    scope: Scope,
+    reference: Reference,
+    run: RunInfo,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    min_contributors: int = DEFAULT_MIN_CONTRIBUTORS,
+) -> PublicExtract:
+    """The public folder's files of ``scope``, protected as one system with what it adds to."""
+    check_threshold(threshold)
+    rows = inputs.indicator_values
+    plan = plan_scope(
+        rows, inputs.reporting_completeness, scope, reference, threshold, min_contributors
+    )
+    files = _workbook_and_csvs(public_sheets(inputs, scope, reference, plan), scope, PUBLIC, run)
+    audited_with = {}
+    for period, ptype in plan.periods[:-1]:
+        own = rows[(rows["period"] == period) & (rows["period_type"] == ptype)]
+        published = tables.indicator_table(publish_indicators(own, plan, reference), reference)
+        audited_with[f"lct_{period}_public_indicators.csv"] = csv_bytes(published)
+        audited_with[f"lct_{period}_public_left_out.csv"] = csv_bytes(
+            left_out_table(plan, (period, ptype), reference)
+        )
+    manifest = {
+        "extract": scope.label,
+        "audience": PUBLIC,
+        "period_type": scope.period_type,
+        "quarters": list(scope.quarters),
+        "created_at": run.created_at.isoformat(),
+        "run_id": run.run_id,
+        "code_version": run.code_version,
+        "suppression_threshold": threshold,
+        "min_contributors": min_contributors,
+    }
+    return PublicExtract(scope, files, manifest, plan, audited_with)
+
+
+def write_public(extract: PublicExtract, folder: Path) -> list[Path]:
+    """The public folder (``<label>/public/``), manifest last; it names no input file."""
+    return write_extract_folder(
+        folder, extract.files, extract.manifest, prefix=f"lct_{extract.scope.label}_"
     )
 
 
@@ -153,17 +214,12 @@ def build_extract(
     root: Path,
     run: RunInfo,
     *,
-    threshold: int = DEFAULT_THRESHOLD,
     inputs_used: list[InputFile] | None = None,
 ) -> ExtractResult:
-    """Render the extract and write it to ``root/<label>/``, manifest.json last."""
-    extract = render_extract(
-        inputs, scope, reference, run, threshold=threshold, inputs_used=inputs_used
-    )
+    """Render the internal extract and write it to ``root/<label>/``, manifest.json last."""
+    extract = render_extract(inputs, scope, reference, run, inputs_used=inputs_used)
     folder = Path(root) / scope.label
     paths = write_extract_folder(
         folder, extract.files, extract.manifest, prefix=f"lct_{scope.label}_"
     )
-    return ExtractResult(
-        scope, folder, paths, extract.headline, extract.row_count, extract.hidden_cells
-    )
+    return ExtractResult(scope, folder, paths, extract.headline, extract.row_count)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lct_pipeline.extracts.public import Plan
 from lct_pipeline.reference import Operand, Reference
 
 _QUANTITY_WORDS = {
@@ -75,8 +76,8 @@ def data_element_definitions(reference: Reference) -> pd.DataFrame:
     )
 
 
-def reading_notes(threshold: int, public: bool) -> pd.DataFrame:
-    """How to read the columns (and, in the public extract, the suppression marks)."""
+def reading_notes(plan: Plan | None) -> pd.DataFrame:
+    """How to read the columns (and, in the public extract, what is hidden and why)."""
     notes = [
         ("period_type", "Q = the quarter; Y = the year (its quarters); CUM = since 2012Q4"),
         ("expected_to_date", "the annual target × quarters covered ÷ 4 (counts), else the target"),
@@ -84,9 +85,17 @@ def reading_notes(threshold: int, public: bool) -> pd.DataFrame:
         ("rag", "GREEN at achievement >= 0.9, AMBER at >= 0.6, else RED"),
         ("empty value", "no data, or a ratio whose denominator is zero"),
     ]
-    if public:
+    if plan is not None:
+        t, n = plan.threshold, plan.min_contributors
         notes += [
-            (f"<{threshold}", f"a count of victims from 1 to {threshold - 1}, not shown"),
-            ("[c]", "hidden so that a small count cannot be worked out from the totals"),
-        ]
+            (f"<{t}", f"a count of victims from 1 to {t - 1}, not shown"),
+            ("[c]", f"a count of at least {t}, hidden so that a small count cannot be worked"
+                    " out from the totals; a ratio, achievement or RAG hidden with its count"),
+            ("left out", f"figures on victims are published only for areas where at least {n}"
+                         " CSOs reported values in the period, so that no figure is one or two"
+                         " CSOs' own; the areas left out, and any left out to protect another"
+                         " hidden count, are listed below"),
+            ("a missing breakdown row", "no data (zero) for that member, outside the areas"
+                                        " left out"),
+        ]  # fmt: skip
     return pd.DataFrame(notes, columns=["term", "meaning"])

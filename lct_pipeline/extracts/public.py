@@ -1,29 +1,69 @@
-"""The public indicator table: no ORG rows, and sensitive counts suppressed (SPEC §9).
+"""The public indicator tables: no ORG rows, and victims' counts protected (SPEC §9).
 
 Indicators share their counts: IND03's total is IND04's numerator and the
 denominator of IND05 and IND06; IND05's numerator is IND03's CHILD row. Each
-count is therefore one cell of ``suppression`` (named by its data element and
-filters, from the catalogue), so a count hidden in one row is hidden in every
-row that shows it.
+count is one *cell* (its data element and filters, from the catalogue, at one
+area and period), so a count hidden in one row is hidden in every row showing it.
 
-Shown instead of a hidden value: ``<5`` for a count from 1 to threshold - 1 (the
-text follows the threshold), ``[c]`` (confidential) for a cell hidden so that a
-small count cannot be worked out from the totals, and for a ratio, achievement
-or RAG that would reveal a hidden count.
+The *universe* of cells is what an attacker knows exists: every sensitive
+quantity (every breakdown member) of every area in the area list, in every
+period of the tables. A cell with no row is a zero (no data), unless its area is
+listed as left out. The *equations* are every additive relation between them:
+breakdown members to their total, municipalities to their region, regions to the
+country, a year's quarters to the year. ``suppression`` chooses what to hide;
+``audit`` checks the files that result.
+
+Tables are protected in the order they are published: each quarter on its own
+(a quarter's tables share no sum with another quarter's), then its year with the
+four quarters as they were published.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
-from lct_pipeline.extracts.suppression import Cell, Quantity, Relation, Suppression, suppress
-from lct_pipeline.reference import Indicator, Operand, Reference
+from lct_pipeline.extracts.protection import Equation, Status
+from lct_pipeline.extracts.scope import QUARTER, Scope
+from lct_pipeline.extracts.suppression import Protection, protect
+from lct_pipeline.reference import TOTAL, Indicator, Operand, Reference
 
 HIDDEN = "[c]"
 TOTAL_BREAKDOWN = "TOTAL"
 MARKED_COLUMNS = ("numerator", "denominator", "value", "achievement", "rag")
+DEFAULT_MIN_CONTRIBUTORS = 3
+LEVEL_RANK = {"MUNICIPALITY": 0, "REGION": 1, "NATIONAL": 2}
+LEFT_OUT_FEW = "fewer than {n} CSOs reported values for the period"
+LEFT_OUT_PROTECT = "left out so that hidden counts cannot be worked out"
+ALL_FIGURES = "all"  # the figure column of an area left out whole
+
+# A quantity: (source, quantity, filters), e.g. ("element", "VOT_ASSISTED", (("sex", "F"),)).
+Quantity = tuple[str, str, tuple[tuple[str, str], ...]]
+Period = tuple[str, str]  # (period, period_type): ("2013Q1", "Q") or ("2013", "Y")
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    period: str
+    period_type: str
+    area_code: str
+    quantity: Quantity
+
+    @property
+    def area(self) -> tuple[str, str, str]:
+        """The unit that is left out whole: an area in a period."""
+        return (self.period, self.period_type, self.area_code)
+
+    def __repr__(self) -> str:
+        return f"{self.area_code} {figure_name(self.quantity)} {self.period}"
+
+
+def figure_name(q: Quantity) -> str:
+    """How a count is named in the tables: ``VOT_ASSISTED[sex=F]``."""
+    return q[1] + "".join(f"[{d}={m}]" for d, m in q[2])
 
 
 def primary_mark(threshold: int) -> str:
@@ -48,7 +88,84 @@ def row_cells(row, indicator: Indicator) -> tuple[Cell, Cell | None]:
     return cell(indicator.numerator), den
 
 
-def _cell_values(rows: pd.DataFrame, reference: Reference) -> dict[Cell, float]:
+@dataclass(frozen=True)
+class _Row:
+    period: str
+    period_type: str
+    area_code: str
+    breakdown: str
+    breakdown_value: str
+
+
+def sensitive_rows(reference: Reference) -> list[tuple[Indicator, str, str]]:
+    """(indicator, breakdown, member) of every sensitive indicator row an area can have."""
+    out = []
+    for indicator in reference.indicators.values():
+        if not indicator.sensitive:
+            continue
+        out.append((indicator, TOTAL_BREAKDOWN, TOTAL))
+        for dim in indicator.breakdowns:
+            out += [(indicator, dim, m) for m in reference.dimensions[dim].members]
+    return out
+
+
+def public_areas(reference: Reference) -> list[str]:
+    return sorted(code for code, area in reference.areas.items() if area.level in LEVEL_RANK)
+
+
+def universe(reference: Reference, periods: Iterable[Period]) -> set[Cell]:
+    cells: set[Cell] = set()
+    for period, ptype in periods:
+        for area in public_areas(reference):
+            for indicator, breakdown, member in sensitive_rows(reference):
+                num, den = row_cells(_Row(period, ptype, area, breakdown, member), indicator)
+                cells.add(num)
+                if den is not None:
+                    cells.add(den)
+    return cells
+
+
+def equations(reference: Reference, periods: list[Period]) -> list[Equation]:
+    """Every additive relation an attacker can write between the cells of ``periods``."""
+    found: dict[frozenset, Equation] = {}
+
+    def add(total: Cell, parts: Iterable[Cell]) -> None:
+        parts = sorted(set(parts))
+        if parts and parts != [total]:
+            found.setdefault(frozenset([total, *parts]), Equation.sum_of(total, parts))
+
+    for period, ptype in periods:
+        for area in public_areas(reference):
+            for indicator in reference.indicators.values():
+                if not indicator.sensitive:
+                    continue
+                for dim in indicator.breakdowns:
+                    members = reference.dimensions[dim].members
+                    rows = [_Row(period, ptype, area, dim, m) for m in members]
+                    total = _Row(period, ptype, area, TOTAL_BREAKDOWN, TOTAL)
+                    for side in (0, 1):
+                        cells = [row_cells(r, indicator)[side] for r in rows]
+                        if cells[0] is not None:
+                            add(row_cells(total, indicator)[side], cells)
+    cells = universe(reference, periods)
+    children: dict[Cell, list[Cell]] = defaultdict(list)
+    for cell in cells:
+        parent = reference.areas[cell.area_code].parent
+        if parent is not None:
+            children[Cell(cell.period, cell.period_type, parent, cell.quantity)].append(cell)
+    for total, parts in children.items():
+        add(total, parts)
+    quarters = [p for p, t in periods if t == QUARTER]
+    for cell in cells:
+        if cell.period_type != QUARTER:
+            inside = [q for q in quarters if q.startswith(cell.period)]
+            if inside:
+                add(cell, [Cell(q, QUARTER, cell.area_code, cell.quantity) for q in inside])
+    return sorted(found.values(), key=lambda eq: eq.terms)
+
+
+def true_values(rows: pd.DataFrame, reference: Reference) -> dict[Cell, float]:
+    """Each sensitive cell's count, from the (internal) indicator rows."""
     values: dict[Cell, float] = {}
 
     def put(cell: Cell, value: object) -> None:
@@ -57,13 +174,15 @@ def _cell_values(rows: pd.DataFrame, reference: Reference) -> dict[Cell, float]:
         value = float(value)
         if cell in values and abs(values[cell] - value) > 1e-9:
             raise ValueError(
-                f"{cell} is {values[cell]:g} in one indicator row and {value:g} in another;"
+                f"{cell!r} is {values[cell]:g} in one indicator row and {value:g} in another;"
                 " the indicator values disagree, so the public extract cannot be made safe"
             )
         values[cell] = value
 
     for row in rows.itertuples(index=False):
-        indicator = reference.indicators[row.indicator_code]
+        indicator = reference.indicators.get(row.indicator_code)
+        if indicator is None or not indicator.sensitive or row.area_level not in LEVEL_RANK:
+            continue
         num, den = row_cells(row, indicator)
         if den is None:
             put(num, row.value if pd.notna(row.value) else row.numerator)
@@ -73,45 +192,131 @@ def _cell_values(rows: pd.DataFrame, reference: Reference) -> dict[Cell, float]:
     return values
 
 
-def _relations(rows: pd.DataFrame, values: dict[Cell, float], reference: Reference) -> set:
-    relations: set[Relation] = set()
-    # Breakdown groups: the members of one breakdown add up to the total.
-    groups: dict[tuple[Cell, str], set[Cell]] = defaultdict(set)
-    for row in rows[rows["breakdown"] != TOTAL_BREAKDOWN].itertuples(index=False):
-        indicator = reference.indicators[row.indicator_code]
-        part, _ = row_cells(row, indicator)
-        total = Cell(
-            row.period,
-            row.period_type,
-            row.area_code,
-            quantity(indicator.numerator, TOTAL_BREAKDOWN, ""),
+def contributors(
+    completeness: pd.DataFrame, quarters: Iterable[str], reference: Reference
+) -> dict[str, int]:
+    """Per area: how many CSOs reported values (an accepted values file) in ``quarters``."""
+    rows = completeness[
+        (completeness["area_level"] == "ORG")
+        & completeness["period"].isin(list(quarters))
+        & (completeness["received"] > 0)
+    ]
+    by_area: dict[str, set[str]] = defaultdict(set)
+    for org in set(rows["area_code"]):
+        if org in reference.organisations:
+            for area in reference.area_chain(org):
+                by_area[area.code].add(org)
+    return {area: len(orgs) for area, orgs in by_area.items()}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the public tables of a scope show: every cell's status, and why."""
+
+    threshold: int
+    min_contributors: int
+    periods: tuple[Period, ...]  # the scope's period last; earlier ones are a year's quarters
+    status: Mapping[Cell, Status]
+    values: Mapping[Cell, float]
+    # (period, period_type, area) of an area left out whole, or one Cell -> reason
+    left_out: Mapping[tuple[str, str, str] | Cell, str]
+    log: tuple = ()
+
+    def of(self, cell: Cell) -> Status:
+        return self.status.get(cell, Status.SHOWN)
+
+    def counts(self, period: Period, reference: Reference) -> pd.DataFrame:
+        """Sensitive cells published, hidden and left out, nationally and by region."""
+        lines = []
+        for area in public_areas(reference):
+            level = reference.areas[area].level
+            if level == "MUNICIPALITY":
+                continue
+            cells = [
+                c
+                for c in self.status
+                if (c.period, c.period_type) == period
+                and (c.area_code == area or _region_of(c.area_code, reference) == area)
+            ]
+            statuses = [self.status[c] for c in cells]
+            lines.append(
+                {
+                    "area_level": level,
+                    "area_code": area,
+                    "published": sum(s is Status.SHOWN for s in statuses),
+                    "hidden": sum(s in (Status.SMALL, Status.SECONDARY) for s in statuses),
+                    "left_out": sum(s is Status.LEFT_OUT for s in statuses),
+                }
+            )
+        lines.sort(key=lambda r: (-LEVEL_RANK[r["area_level"]], r["area_code"]))
+        return pd.DataFrame(lines, columns=["area_level", "area_code", "published", "hidden",
+                                            "left_out"])  # fmt: skip
+
+
+def _region_of(area: str, reference: Reference) -> str | None:
+    parent = reference.areas[area].parent
+    return parent if parent and reference.areas[parent].level == "REGION" else None
+
+
+def plan_scope(
+    rows: pd.DataFrame,
+    completeness: pd.DataFrame,
+    scope: Scope,
+    reference: Reference,
+    threshold: int,
+    min_contributors: int = DEFAULT_MIN_CONTRIBUTORS,
+) -> Plan:
+    """Protect the scope's table; a year's after its quarters' (each on its own)."""
+    values = true_values(rows, reference)
+    status: dict[Cell, Status] = {}
+    left_out: dict[tuple[str, str, str], str] = {}
+    log: list = []
+    periods: list[Period] = []
+    steps = [((q, QUARTER), (q,)) for q in scope.quarters] if scope.period_type != QUARTER else []
+    steps.append(((scope.label, scope.period_type), scope.quarters))
+    for period, quarters in steps:
+        periods.append(period)
+        changeable = universe(reference, [period])
+        few = {
+            area
+            for area, n in contributors(completeness, quarters, reference).items()
+            if area in reference.areas and n < min_contributors
+        }
+        reason = LEFT_OUT_FEW.format(n=min_contributors)
+        left_out |= {(*period, area): reason for area in sorted(few)}
+
+        def cost(cell: Cell) -> tuple:
+            level = LEVEL_RANK[reference.areas[cell.area_code].level]
+            return (level, not cell.quantity[2], values.get(cell, 0.0), cell)
+
+        protection: Protection = protect(
+            values,
+            equations(reference, periods),
+            threshold,
+            changeable=changeable,
+            left_out={c for c in changeable if c.area_code in few},
+            fixed=status,
+            cost=cost,
         )
-        groups[(total, row.breakdown)].add(part)
-    relations |= {Relation(total, tuple(sorted(parts))) for (total, _), parts in groups.items()}
-    # Levels: the municipalities of a region add up to it, the regions to the country.
-    children: dict[Cell, set[Cell]] = defaultdict(set)
-    for cell in values:
-        area = reference.areas.get(cell.area_code)
-        if area is not None and area.parent is not None:
-            children[Cell(cell.period, cell.period_type, area.parent, cell.quantity)].add(cell)
-    relations |= {Relation(total, tuple(sorted(parts))) for total, parts in children.items()}
-    return relations
+        status |= protection.status
+        log += protection.log
+        for cell, s in protection.status.items():
+            if s is Status.LEFT_OUT and cell.area not in left_out:
+                left_out[cell] = LEFT_OUT_PROTECT
+    return Plan(threshold, min_contributors, tuple(periods), status, values, left_out, tuple(log))
 
 
-def publish_indicators(
-    rows: pd.DataFrame, reference: Reference, threshold: int
-) -> tuple[pd.DataFrame, Suppression]:
-    """``rows`` (indicator_values columns) without ORG rows and with sensitive cells hidden."""
+def publish_indicators(rows: pd.DataFrame, plan: Plan, reference: Reference) -> pd.DataFrame:
+    """``rows`` (indicator_values columns) as published: no ORG rows, sensitive cells marked,
+    the sensitive rows of left-out areas removed."""
     rows = rows[rows["area_level"] != "ORG"].reset_index(drop=True)
     sensitive = {code for code, ind in reference.indicators.items() if ind.sensitive}
     is_sensitive = rows["indicator_code"].isin(sensitive)
-    values = _cell_values(rows[is_sensitive], reference)
-    result = suppress(values, _relations(rows[is_sensitive], values, reference), threshold)
-
     shown = {c: rows[c].astype(object).tolist() for c in MARKED_COLUMNS}
+    keep = [True] * len(rows)
 
     def mark(cell: Cell) -> str:
-        return primary_mark(threshold) if result.is_primary(cell) else HIDDEN
+        return primary_mark(plan.threshold) if plan.of(cell) is Status.SMALL else HIDDEN
 
     def hide(i: int, column: str, text: str) -> None:
         if pd.notna(shown[column][i]):
@@ -121,11 +326,14 @@ def publish_indicators(
         rows.index[is_sensitive], rows[is_sensitive].itertuples(index=False), strict=True
     ):
         num, den = row_cells(row, reference.indicators[row.indicator_code])
+        if Status.LEFT_OUT in (plan.of(num), plan.of(den) if den else None):
+            keep[i] = False
+            continue
         hidden = False
-        if result.is_hidden(num):
+        if plan.of(num) is not Status.SHOWN:
             hide(i, "numerator", mark(num))
             hidden = True
-        if den is not None and result.is_hidden(den):
+        if den is not None and plan.of(den) is not Status.SHOWN:
             hide(i, "denominator", mark(den))
             hidden = True
         if hidden:
@@ -134,4 +342,34 @@ def publish_indicators(
             hide(i, "achievement", HIDDEN)
             hide(i, "rag", HIDDEN)
     out = rows.assign(**{c: pd.Series(v, index=rows.index, dtype=object) for c, v in shown.items()})
-    return out, result
+    return out[keep].reset_index(drop=True)
+
+
+def left_out_table(plan: Plan, period: Period, reference: Reference) -> pd.DataFrame:
+    """The figures on victims the public table of ``period`` leaves out, and why."""
+    lines = []
+    for key, reason in plan.left_out.items():
+        if isinstance(key, Cell):
+            where, area, figure = (
+                (key.period, key.period_type),
+                key.area_code,
+                figure_name(key.quantity),
+            )
+        else:
+            where, area, figure = key[:2], key[2], ALL_FIGURES
+        if where != period:
+            continue
+        lines.append(
+            {
+                "period": period[0],
+                "period_type": period[1],
+                "area_level": reference.areas[area].level,
+                "area_code": area,
+                "area_name": reference.areas[area].name,
+                "figure": figure,
+                "reason": reason,
+            }
+        )
+    lines.sort(key=lambda r: (-LEVEL_RANK[r["area_level"]], r["area_code"], r["figure"]))
+    columns = ["period", "period_type", "area_level", "area_code", "area_name", "figure", "reason"]
+    return pd.DataFrame(lines, columns=columns)

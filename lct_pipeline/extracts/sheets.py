@@ -9,9 +9,8 @@ import pandas as pd
 from lct_pipeline.extracts import definitions, rejections, tables
 from lct_pipeline.extracts.inputs import ExtractInputs
 from lct_pipeline.extracts.layout import Sheet, Table
-from lct_pipeline.extracts.public import publish_indicators
+from lct_pipeline.extracts.public import Plan, left_out_table, publish_indicators
 from lct_pipeline.extracts.scope import Scope
-from lct_pipeline.extracts.suppression import Suppression
 from lct_pipeline.reference import Reference
 
 
@@ -25,17 +24,18 @@ class Internal:
     reason_codes: list[str]
 
 
-def _definitions(reference: Reference, threshold: int, *, public: bool) -> Sheet:
-    return Sheet(
-        "definitions",
-        (
-            Table("definitions", "Indicators", definitions.indicator_definitions(reference)),
-            Table(
-                "data_elements", "Data elements", definitions.data_element_definitions(reference)
-            ),
-            Table("notes", "Reading the tables", definitions.reading_notes(threshold, public)),
-        ),
-    )
+def _definitions(
+    reference: Reference, plan: Plan | None = None, left_out: pd.DataFrame | None = None
+) -> Sheet:
+    tables = [
+        Table("definitions", "Indicators", definitions.indicator_definitions(reference)),
+        Table("data_elements", "Data elements", definitions.data_element_definitions(reference)),
+        Table("notes", "Reading the tables", definitions.reading_notes(plan)),
+    ]
+    if left_out is not None:
+        title = "Areas whose figures on victims are left out"
+        tables.append(Table("left_out", title, left_out))
+    return Sheet("definitions", tuple(tables))
 
 
 def internal_sheets(inputs: ExtractInputs, scope: Scope, reference: Reference) -> Internal:
@@ -63,25 +63,25 @@ def internal_sheets(inputs: ExtractInputs, scope: Scope, reference: Reference) -
         Sheet("rejections by CSO", (Table("rejections_by_cso", "Rejections by CSO", by_cso),)),
         Sheet("rejections", (Table("rejections", "Rejected rows", rejected),)),
         Sheet("warnings", (Table("warnings", "Rows accepted with a warning", warned),)),
-        _definitions(reference, 0, public=False),
+        _definitions(reference),
     ]
     codes = rejections.reason_columns(rejected["reason_code"])
     return Internal(sheets, indicators, headline, key, by_cso, codes)
 
 
 def public_sheets(
-    inputs: ExtractInputs, scope: Scope, reference: Reference, threshold: int
-) -> tuple[list[Sheet], Suppression]:
-    """No ORG rows, no rejections, no comments; sensitive small counts suppressed."""
+    inputs: ExtractInputs, scope: Scope, reference: Reference, plan: Plan
+) -> list[Sheet]:
+    """No ORG rows, no rejections, no comments; victims' counts protected by ``plan``."""
     rows = tables.scoped_indicators(inputs.indicator_values, scope, cumulative=False)
-    published, suppression = publish_indicators(rows, reference, threshold)
-    indicators = tables.indicator_table(published, reference)
+    indicators = tables.indicator_table(publish_indicators(rows, plan, reference), reference)
     headline = tables.headline(indicators, scope, reference)
     key = tables.key_figures(inputs, scope, headline, internal=False)
     completeness = tables.completeness_table(
         inputs.reporting_completeness, scope, reference, include_org=False
     )
-    sheets = [
+    left_out = left_out_table(plan, (scope.label, scope.period_type), reference)
+    return [
         Sheet(
             "summary",
             (
@@ -91,6 +91,5 @@ def public_sheets(
         ),
         Sheet("indicators", (Table("indicators", "Indicators by area", indicators),)),
         Sheet("completeness", (Table("completeness", "Reporting completeness", completeness),)),
-        _definitions(reference, threshold, public=True),
+        _definitions(reference, plan, left_out),
     ]
-    return sheets, suppression

@@ -1,199 +1,149 @@
-"""Small-count suppression for the public extracts (SPEC §9): the rules, on plain cells.
+"""Choosing which counts to hide in a public table (SPEC §9): the audit loop.
 
-A *cell* is one count (a quantity at one area and period); a *relation* says
-that a total cell equals the sum of its part cells, which anyone can check from
-the published table (the breakdown members of an area add up to its total; the
-municipalities of a region add up to the region; the regions to the country).
+1. Primary: a count from 1 to ``threshold - 1`` is ``SMALL`` (shown ``<5``).
+   The counts of an area with fewer than the minimum number of contributing
+   CSOs are ``LEFT_OUT`` (their rows are not published).
+2. Audit: the feasible interval of every hidden count is computed by linear
+   programming over everything the attacker holds (``protection``).
+3. While a hidden count is narrower than its label allows, the cheapest shown
+   count among the published figures that pin it (the equations the linear
+   program used) is hidden too (``SECONDARY``, ``[c]``): a municipality before
+   a region before the country, a breakdown member before a total, a smaller
+   count before a larger. Zero is never hidden as ``[c]`` (that label says "at
+   least 5"). When no shown count of the current table is left to hide (the
+   pinning chain is made of labels and zeros, e.g. a total of 8 whose two
+   parts are ``<5``), the cheapest cell of the chain is left out instead: its
+   rows are not published, so it carries no label at all. Then the audit runs
+   again on what changed.
 
-1. Primary: a count from 1 to ``threshold - 1`` is hidden. Zero is shown: it
-   reveals nothing small.
-2. Secondary: a relation with exactly one hidden cell gives that cell away by
-   subtraction, so the smallest other non-zero cell of the relation is hidden
-   too (parts before the total on a tie). Repeated over all relations until no
-   relation changes.
-3. Safety net: a hidden cell can still be pinned down by combining several
-   relations (e.g. a municipality's sex breakdown and its region's, each with
-   two hidden cells). For a hidden cell that the published relations determine
-   exactly (linear algebra), the smallest shown non-zero cell linked to it
-   through hidden cells whose hiding breaks the determination is hidden too,
-   and step 2 runs again.
-
-After step 3 no hidden cell has a single value consistent with the published
-cells and relations.
+Only cells in ``changeable`` (the table being published) change status: the
+tables published before it (a year's quarters, when the year is published)
+are fixed, and the new table is made safe around them. The loop ends: every
+step hides or leaves out a cell, and a table with everything left out reveals
+nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
-# A quantity: (source, quantity, filters), e.g. ("element", "VOT_ASSISTED", (("sex", "F"),)).
-Quantity = tuple[str, str, tuple[tuple[str, str], ...]]
-
-
-@dataclass(frozen=True, order=True)
-class Cell:
-    period: str
-    period_type: str
-    area_code: str
-    quantity: Quantity
+from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
 
 
 @dataclass(frozen=True)
-class Relation:
-    total: Cell
-    parts: tuple[Cell, ...]
+class Protection:
+    """The outcome: every cell's status, and why each extra cell was hidden."""
 
-    @property
-    def cells(self) -> tuple[Cell, ...]:
-        return (self.total, *self.parts)
+    status: Mapping[Hashable, Status]
+    log: tuple[tuple[Hashable, str], ...] = field(default=(), compare=False)
+    # Cells as narrow before the table as after it (the earlier tables said it).
+    inherited: tuple[Hashable, ...] = field(default=(), compare=False)
 
+    def hidden(self) -> set[Hashable]:
+        return {c for c, s in self.status.items() if s is not Status.SHOWN}
 
-@dataclass(frozen=True)
-class Suppression:
-    values: Mapping[Cell, float]
-    primary: frozenset[Cell]
-    hidden: frozenset[Cell]
-    # The order secondary cells were hidden in, with the rule that hid each: for review.
-    log: tuple[tuple[Cell, str], ...] = field(default=(), compare=False)
-
-    def is_hidden(self, cell: Cell) -> bool:
-        return cell in self.hidden
-
-    def is_primary(self, cell: Cell) -> bool:
-        return cell in self.primary
-
-    @property
-    def secondary(self) -> frozenset[Cell]:
-        return self.hidden - self.primary
+    def of(self, cell: Hashable) -> Status:
+        return self.status.get(cell, Status.SHOWN)
 
 
-def suppress(
-    values: Mapping[Cell, float], relations: Iterable[Relation], threshold: int
-) -> Suppression:
-    """Which cells to hide so that no hidden cell can be worked out (rules 1-3 above)."""
-    relations = sorted(
-        {r for r in relations if r.total in values and all(p in values for p in r.parts)},
-        key=lambda r: (r.total, r.parts),
-    )
-    primary = frozenset(c for c, v in values.items() if 0 < v < threshold)
-    hidden = set(primary)
-    log: list[tuple[Cell, str]] = []
-    while True:
-        _complete_groups(values, relations, hidden, log)
-        determined = determined_cells(values, relations, hidden)
-        if not determined:
-            break
-        if not _break_determination(values, relations, hidden, min(determined), log):
-            # No shown cell linked to it: cannot happen when the sums add up.
-            raise ValueError(f"cannot protect {min(determined)}: the sums do not add up")
-    return Suppression(dict(values), primary, frozenset(hidden), tuple(log))
+def protect(
+    values: Mapping[Hashable, float],
+    equations: list[Equation],
+    threshold: int,
+    *,
+    changeable: set[Hashable],
+    left_out: set[Hashable] = frozenset(),
+    fixed: Mapping[Hashable, Status] | None = None,
+    cost: Callable[[Hashable], tuple],
+) -> Protection:
+    """Statuses for ``changeable`` cells (``values``: their true counts) that pass the audit.
 
-
-def _order(relation: Relation, values: Mapping[Cell, float]):
-    """Smallest value first; a part before the total; then a fixed order."""
-    return lambda cell: (values[cell], cell == relation.total, cell)
-
-
-def _candidates(relation: Relation, values: Mapping[Cell, float], hidden: set[Cell]) -> list:
-    return [c for c in relation.cells if c not in hidden and values[c] != 0]
-
-
-def _complete_groups(
-    values: Mapping[Cell, float],
-    relations: list[Relation],
-    hidden: set[Cell],
-    log: list[tuple[Cell, str]],
-) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for relation in relations:
-            if sum(c in hidden for c in relation.cells) != 1:
-                continue
-            candidates = _candidates(relation, values, hidden)
-            if candidates:
-                chosen = min(candidates, key=_order(relation, values))
-                hidden.add(chosen)
-                log.append((chosen, f"only hidden cell of the sum at {relation.total}"))
-                changed = True
-
-
-def _linked(relations: list[Relation], hidden: set[Cell], cell: Cell) -> list[Relation]:
-    """The relations reachable from ``cell`` through hidden cells."""
-    found: list[Relation] = []
-    reached, todo = {cell}, [cell]
-    while todo:
-        current = todo.pop()
-        for relation in relations:
-            if current in relation.cells and relation not in found:
-                found.append(relation)
-                for other in relation.cells:
-                    if other in hidden and other not in reached:
-                        reached.add(other)
-                        todo.append(other)
-    return found
-
-
-def _break_determination(
-    values: Mapping[Cell, float],
-    relations: list[Relation],
-    hidden: set[Cell],
-    cell: Cell,
-    log: list[tuple[Cell, str]],
-) -> bool:
-    linked = _linked(relations, hidden, cell)
-    candidates = sorted(
-        {c for r in linked for c in _candidates(r, values, hidden)},
-        key=lambda c: (values[c], any(c == r.total for r in linked), c),
-    )
-    if not candidates:
-        return False
-    # The smallest cell that frees ``cell``; if no single one does, the smallest, and retry.
-    chosen = next(
-        (c for c in candidates if cell not in determined_cells(values, linked, hidden | {c})),
-        candidates[0],
-    )
-    hidden.add(chosen)
-    log.append((chosen, f"{cell} was determined by combined sums"))
-    return True
-
-
-def determined_cells(
-    values: Mapping[Cell, float], relations: Iterable[Relation], hidden: Iterable[Cell]
-) -> set[Cell]:
-    """Hidden cells whose value follows from the shown cells and the relations.
-
-    With the shown cells moved to the right-hand side, the relations are a
-    linear system in the hidden cells; a hidden cell is determined when every
-    solution of the homogeneous system has it at zero (its unit vector lies in
-    the row space), i.e. when its row of a null-space basis is zero.
+    ``left_out``: changeable cells whose area has too few contributors. ``fixed``:
+    statuses of already published cells (their shown values are in ``values``).
+    ``cost`` orders candidates (cheapest first).
     """
-    hidden = sorted(set(hidden))
-    if not hidden:
-        return set()
-    column = {cell: i for i, cell in enumerate(hidden)}
-    rows = []
-    for relation in relations:
-        if not any(c in column for c in relation.cells):
+    status: dict[Hashable, Status] = dict(fixed or {})
+    for cell in changeable:
+        value = values.get(cell, 0.0)
+        if cell in left_out:
+            status[cell] = Status.LEFT_OUT
+        elif 0 < value < threshold:
+            status[cell] = Status.SMALL
+        else:
+            status[cell] = Status.SHOWN
+    shown = {c: float(values.get(c, 0.0)) for c, s in status.items() if s is Status.SHOWN}
+    system = System(status, shown, equations, threshold)
+    # What the attacker knew before this table: its cells unknown, with no label.
+    before = System(
+        {**status, **dict.fromkeys(changeable, Status.LEFT_OUT)},
+        {c: v for c, v in shown.items() if c not in changeable},
+        equations,
+        threshold,
+    )
+    log: list[tuple[Hashable, str]] = []
+    inherited: list[Hashable] = []
+    # Hiding or leaving out a cell only widens every interval, so a cell once
+    # protected stays protected: after the first pass only the cells that failed
+    # and the cells newly hidden need looking at again.
+    pending = set(system.violations())
+    while pending:
+        cell = min(pending, key=repr)
+        interval = system.interval(cell)
+        if is_protected(status[cell], interval, threshold):
+            pending.discard(cell)
             continue
-        row = np.zeros(len(hidden))
-        if relation.total in column:
-            row[column[relation.total]] += 1.0
-        for part in relation.parts:
-            if part in column:
-                row[column[part]] -= 1.0
-        rows.append(row)
-    if not rows:
-        return set()
-    matrix = np.array(rows)
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
-    tolerance = max(matrix.shape) * np.finfo(float).eps * (singular[0] if singular.size else 1)
-    rank = int((singular > tolerance).sum())
-    null_space = vt[rank:]
-    if null_space.shape[0] == 0:
-        return set(hidden)
-    free = np.linalg.norm(null_space, axis=0) > 1e-9
-    return {cell for cell, is_free in zip(hidden, free, strict=True) if not is_free}
+        if fixed and _bare(before.interval(cell)) == _bare(interval):
+            # As narrow before this table as after: the earlier tables said it already.
+            inherited.append(cell)
+            pending.discard(cell)
+            continue
+        pending |= _remedy(system, values, cell, interval, changeable, cost, log)
+    return Protection({c: s for c, s in status.items() if c in changeable}, tuple(log),
+                      tuple(inherited))  # fmt: skip
+
+
+def _bare(interval: Interval) -> Interval:
+    return Interval(interval.low, interval.high)
+
+
+def _remedy(
+    system: System,
+    values: Mapping[Hashable, float],
+    cell: Hashable,
+    interval: Interval,
+    changeable: set[Hashable],
+    cost: Callable[[Hashable], tuple],
+    log: list[tuple[Hashable, str]],
+) -> set[Hashable]:
+    """Hide one more cell (or leave one out) to widen ``cell``'s interval."""
+    chain = {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
+    if not chain:  # no certificate from the solver: look at every equation of the cell
+        chain = {c for eq in system.equations if cell in eq.cells for c in eq.cells}
+    status = system.status
+    candidates = [
+        c
+        for c in chain
+        if c in changeable and status[c] is Status.SHOWN and values.get(c, 0.0) != 0
+    ]
+    if candidates:
+        chosen = min(candidates, key=cost)
+        status[chosen] = Status.SECONDARY
+        system.shown.pop(chosen, None)
+        log.append((chosen, f"hidden so that {cell} cannot be worked out"))
+        return {chosen}
+    # No shown count left to hide: leave a cell of the chain out (its row is not
+    # published, so its label says nothing, not even "at least 5" or "1 to 4").
+    for pool in (chain | {cell}, _neighbours(system, chain | {cell})):
+        candidates = [c for c in pool if c in changeable and status[c] is not Status.LEFT_OUT]
+        if candidates:
+            chosen = min(candidates, key=cost)
+            status[chosen] = Status.LEFT_OUT
+            system.shown.pop(chosen, None)
+            log.append((chosen, f"left out so that {cell} cannot be worked out"))
+            return {chosen}
+    raise ValueError(f"cannot protect {cell}: no cell of the new table is linked to it")
+
+
+def _neighbours(system: System, cells: set[Hashable]) -> set[Hashable]:
+    return {c for eq in system.equations if any(x in cells for x in eq.cells) for c in eq.cells}

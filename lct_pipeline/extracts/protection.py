@@ -1,0 +1,252 @@
+"""What an attacker can learn about hidden counts: protection intervals by linear programming.
+
+The attacker of SPEC §9 holds every public table, knows which counts add up to
+which (breakdown members to their total, areas to the area above, quarters to
+the year) and reads the labels as bounds. Every hidden count is an unknown;
+every shown count is a constant; each additive relation is a linear equation.
+For each unknown the smallest and the largest value consistent with all of it
+is one linear program each (HiGHS, through ``highspy``): that is
+the *feasible interval* the attacker can narrow the count to, as the
+statistical-disclosure literature (τ-ARGUS's audit) computes it.
+
+A hidden count is protected when its interval says no more than its label:
+
+- ``SMALL`` (shown as ``<5``): the label says 1 to threshold - 1; the interval
+  must still be all of it.
+- ``SECONDARY`` (``[c]``, a count of at least the threshold hidden to protect
+  others) and ``LEFT_OUT`` (not published at all; any count from zero): the
+  interval must hold at least ``threshold`` whole numbers, or cover the whole
+  small range 1 to threshold - 1 (what a ``<5`` would say), or be zero alone
+  (a count the published zeros force to zero: there is no victim to protect).
+
+Unknowns that share no equation through other unknowns are independent, so
+each connected component is solved on its own: small programs, however large
+the network.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+import highspy
+import numpy as np
+
+_EPS = 1e-6
+
+
+class Status(Enum):
+    SHOWN = "shown"
+    SMALL = "small"  # <threshold
+    SECONDARY = "secondary"  # [c]
+    LEFT_OUT = "left out"
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``sum(coefficient × cell) == rhs`` over cells, which an attacker can write down."""
+
+    terms: tuple[tuple[Hashable, float], ...]
+    rhs: float = 0.0
+
+    @classmethod
+    def sum_of(cls, total: Hashable, parts: Iterable[Hashable]) -> Equation:
+        return cls(((total, 1.0), *((p, -1.0) for p in parts)))
+
+    @property
+    def cells(self) -> tuple[Hashable, ...]:
+        return tuple(c for c, _ in self.terms)
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float  # math.inf when nothing bounds it from above
+    # What pins it: the equations and the label bounds the two programs used.
+    equations: tuple[Equation, ...] = ()
+    bounds: tuple[Hashable, ...] = ()
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+def label_bounds(status: Status, threshold: int) -> tuple[float, float]:
+    if status is Status.SMALL:
+        return 1.0, float(threshold - 1)
+    if status is Status.SECONDARY:
+        return float(threshold), math.inf
+    return 0.0, math.inf
+
+
+def is_protected(status: Status, interval: Interval, threshold: int) -> bool:
+    """Whether the whole numbers in ``interval`` say no more than the label (module doc)."""
+    if status is Status.SHOWN:
+        return True
+    low, high = integer_interval(interval)
+    small_range = low <= 1 and high >= threshold - 1
+    if status is Status.SMALL:
+        return small_range
+    return high - low >= threshold - 1 or small_range or high <= 0
+
+
+class InconsistentTables(ValueError):
+    """The published tables contradict each other: no value of the hidden counts fits."""
+
+
+@dataclass
+class System:
+    """The attacker's view: each cell's status, the shown cells' values, the equations."""
+
+    status: dict[Hashable, Status]
+    shown: dict[Hashable, float]  # the value of every SHOWN cell
+    equations: list[Equation]
+    threshold: int
+
+    def __post_init__(self) -> None:
+        self._by_cell: dict[Hashable, list[int]] = defaultdict(list)
+        for i, eq in enumerate(self.equations):
+            for c in eq.cells:
+                self._by_cell[c].append(i)
+
+    def is_unknown(self, cell: Hashable) -> bool:
+        return self.status.get(cell, Status.SHOWN) is not Status.SHOWN
+
+    def equations_of(self, cell: Hashable) -> list[Equation]:
+        return [self.equations[i] for i in self._by_cell.get(cell, ())]
+
+    def component(self, cell: Hashable) -> tuple[list[Hashable], list[Equation]]:
+        """The unknowns linked to ``cell`` through equations, and those equations."""
+        seen, todo, rows = {cell}, [cell], set()
+        while todo:
+            current = todo.pop()
+            for i in self._by_cell.get(current, ()):
+                if i in rows:
+                    continue
+                rows.add(i)
+                for other in self.equations[i].cells:
+                    if other not in seen and self.is_unknown(other):
+                        seen.add(other)
+                        todo.append(other)
+        return sorted(seen, key=repr), [self.equations[i] for i in sorted(rows)]
+
+    def intervals(self, cells: Iterable[Hashable] | None = None) -> dict[Hashable, Interval]:
+        """The feasible interval of every unknown of the components holding ``cells``."""
+        todo = [c for c in (self.status if cells is None else cells) if self.is_unknown(c)]
+        result: dict[Hashable, Interval] = {}
+        for cell in sorted(todo, key=repr):
+            if cell not in result:
+                unknowns, equations = self.component(cell)
+                result |= self._solve(unknowns, equations)
+        return result
+
+    def interval(self, cell: Hashable) -> Interval:
+        """The feasible interval of one unknown (two linear programs on its component)."""
+        unknowns, equations = self.component(cell)
+        return self._solve(unknowns, equations, only=cell)[cell]
+
+    def violations(self, cells: Iterable[Hashable] | None = None) -> dict[Hashable, Interval]:
+        return {
+            c: iv
+            for c, iv in self.intervals(cells).items()
+            if not is_protected(self.status[c], iv, self.threshold)
+        }
+
+    def _solve(
+        self, unknowns: list[Hashable], equations: list[Equation], only: Hashable | None = None
+    ) -> dict:
+        column = {c: i for i, c in enumerate(unknowns)}
+        by_column: list[list[tuple[int, float]]] = [[] for _ in unknowns]
+        rhs = np.zeros(len(equations))
+        for r, eq in enumerate(equations):
+            constant = eq.rhs
+            for cell, coef in eq.terms:
+                if cell in column:
+                    by_column[column[cell]].append((r, coef))
+                else:
+                    constant -= coef * self.shown.get(cell, 0.0)
+            rhs[r] = constant
+        bounds = [label_bounds(self.status[c], self.threshold) for c in unknowns]
+        if not equations:
+            return {c: Interval(*b) for c, b in zip(unknowns, bounds, strict=True)
+                    if only is None or c == only}  # fmt: skip
+        solver = _Solver(by_column, rhs, bounds)
+        result = {}
+        for i, cell in enumerate(unknowns):
+            if only is not None and cell != only:
+                continue
+            low, low_eqs, low_bounds = solver.extreme(i, highspy.ObjSense.kMinimize)
+            high, high_eqs, high_bounds = solver.extreme(i, highspy.ObjSense.kMaximize)
+            result[cell] = Interval(
+                low,
+                high,
+                tuple(equations[j] for j in sorted(low_eqs | high_eqs)),
+                tuple(unknowns[j] for j in sorted(low_bounds | high_bounds) if j != i),
+            )
+        return result
+
+
+class _Solver:
+    """One component's linear program in HiGHS, solved again for each objective.
+
+    Only the objective changes between solves, so HiGHS starts each from the last
+    basis: a few iterations instead of a fresh solve. ``highspy._Highs`` is the
+    plain binding (``highspy.Highs`` adds callbacks and prints a banner on stdout).
+    """
+
+    def __init__(self, by_column: list[list[tuple[int, float]]], rhs, bounds) -> None:
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(by_column), len(rhs)
+        lp.col_cost_ = np.zeros(len(by_column))
+        lp.col_lower_ = np.array([lo for lo, _ in bounds])
+        lp.col_upper_ = np.array([highspy.kHighsInf if math.isinf(hi) else hi for _, hi in bounds])
+        lp.row_lower_ = lp.row_upper_ = np.asarray(rhs, dtype=float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.cumsum([0] + [len(col) for col in by_column])
+        lp.a_matrix_.index_ = np.array([r for col in by_column for r, _ in col], dtype=np.int32)
+        lp.a_matrix_.value_ = np.array([v for col in by_column for _, v in col], dtype=float)
+        self.n = len(by_column)
+        self.highs = highspy._Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self.current: int | None = None
+
+    def extreme(self, i: int, sense) -> tuple[float, set[int], set[int]]:
+        highs = self.highs
+        if self.current != i:
+            cost = np.zeros(self.n)
+            cost[i] = 1.0
+            highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
+            self.current = i
+        highs.changeObjectiveSense(sense)
+        highs.run()
+        status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise InconsistentTables("the published figures contradict each other")
+        if status in (
+            highspy.HighsModelStatus.kUnbounded,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            return math.inf, set(), set()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
+        solution = highs.getSolution()
+        equations = {j for j, d in enumerate(solution.row_dual) if abs(d) > 1e-9}
+        used = {j for j, d in enumerate(solution.col_dual) if abs(d) > 1e-9 and j != i}
+        return _round(highs.getInfo().objective_function_value), equations, used
+
+
+def _round(value: float) -> float:
+    # Counts are whole: an attacker rounds inwards; HiGHS's 1e-9 noise must not.
+    nearest = round(value)
+    return float(nearest) if abs(value - nearest) < _EPS else value
+
+
+def integer_interval(interval: Interval) -> tuple[int, float]:
+    """The whole numbers an interval allows: (first, last or inf)."""
+    low = math.ceil(interval.low - _EPS)
+    high = interval.high if math.isinf(interval.high) else math.floor(interval.high + _EPS)
+    return low, high
