@@ -11,16 +11,35 @@ import pandas as pd
 import pytest
 from test_extracts_scenario import RUN, hand_inputs
 
-from lct_pipeline.extracts import build_extract, files, quarter_scope, render_extract
+import openpyxl
+
+from lct_pipeline.extracts import (
+    build_extract,
+    files,
+    quarter_scope,
+    render_extract,
+    render_public,
+    write_public,
+)
 from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
 from lct_pipeline.extracts.inputs import submission_quarters
 
 TABLES = {
-    "internal": ["completeness", "data_elements", "definitions", "indicators", "key_figures",
-                 "notes", "rejections", "rejections_by_cso", "summary", "warnings"],
-    "public": ["completeness", "data_elements", "definitions", "indicators", "key_figures",
-               "notes", "summary"],
-}  # fmt: skip
+    "internal": [
+        "completeness",
+        "data_elements",
+        "definitions",
+        "indicators",
+        "key_figures",
+        "notes",
+        "rejections",
+        "rejections_by_cso",
+        "summary",
+        "warnings",
+    ],
+}
+PUBLIC_TABLES = ["completeness", "data_elements", "definitions", "indicators", "key_figures",
+                 "left_out", "notes", "summary"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +47,40 @@ def extract(reference):
     return render_extract(hand_inputs(reference), quarter_scope("2013Q1"), reference, RUN)
 
 
+@pytest.fixture(scope="module")
+def public(reference):
+    return render_public(hand_inputs(reference), quarter_scope("2013Q1"), reference, RUN)
+
+
 def test_files_are_named_by_period_audience_and_table(extract, tmp_path):
     result = write_extract_folder(
         tmp_path / "2013Q1", extract.files, extract.manifest, prefix="lct_2013Q1_"
     )
-    expected = {
-        "lct_2013Q1_internal.xlsx",
-        "lct_2013Q1_public.xlsx",
-        "lct_2013Q1_report.html",
-        MANIFEST,
-    }
+    expected = {"lct_2013Q1_internal.xlsx", "lct_2013Q1_report.html", MANIFEST}
     expected |= {f"lct_2013Q1_{a}_{t}.csv" for a, tables in TABLES.items() for t in tables}
     assert {p.name for p in (tmp_path / "2013Q1").iterdir()} == expected
     assert result[-1].name == MANIFEST
+
+
+def test_the_public_folder_holds_only_public_files_and_names_no_cso_or_input(public, tmp_path):
+    folder = tmp_path / "2013Q1" / "public"
+    paths = write_public(public, folder)
+    expected = {"lct_2013Q1_public.xlsx", MANIFEST}
+    expected |= {f"lct_2013Q1_public_{t}.csv" for t in PUBLIC_TABLES}
+    assert {p.name for p in folder.iterdir()} == expected
+    assert paths[-1].name == MANIFEST
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    assert "input_files" not in manifest
+    assert (manifest["suppression_threshold"], manifest["min_contributors"]) == (5, 3)
+    for path in folder.iterdir():
+        data = path.read_bytes()
+        text = data.decode("utf-8", errors="ignore") if path.suffix != ".xlsx" else ""
+        if path.suffix == ".xlsx":
+            book = openpyxl.load_workbook(path)
+            text = " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row)
+        # no CSO code or name, no input file (2013Q1/cso01.csv, lista.xlsx), no rejection
+        for forbidden in ("CSO0", "cso0", "2013Q1/", "lista", "Lokalna", "rejection"):
+            assert forbidden not in text, (path.name, forbidden)
 
 
 def test_manifest_lists_inputs_run_and_every_file_with_its_sha256(extract, tmp_path):
@@ -48,10 +88,9 @@ def test_manifest_lists_inputs_run_and_every_file_with_its_sha256(extract, tmp_p
     write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_2013Q1_")
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     assert {k: manifest[k] for k in ("extract", "period_type", "quarters", "run_id",
-                                     "code_version", "created_at", "suppression_threshold")} == {
+                                     "code_version", "created_at")} == {
         "extract": "2013Q1", "period_type": "Q", "quarters": ["2013Q1"], "run_id": "run-0001",
         "code_version": "0.1.0", "created_at": "2014-02-01T06:00:00+01:00",
-        "suppression_threshold": 5,
     }  # fmt: skip
     # The quarter's files, the one rejected whole included; not 2013Q2's resubmission.
     assert [(f["source_file"], f["sha256"][:3]) for f in manifest["input_files"]] == [
@@ -109,7 +148,7 @@ def test_a_rebuild_that_fails_leaves_the_folder_without_a_manifest(
 ):
     build_extract(hand_inputs(reference), quarter_scope("2013Q1"), reference, tmp_path, RUN)
     folder = tmp_path / "2013Q1"
-    before = (folder / "lct_2013Q1_public.xlsx").read_bytes()
+    before = (folder / "lct_2013Q1_internal.xlsx").read_bytes()
     assert (folder / MANIFEST).exists()
 
     def broken(path, data):
@@ -119,7 +158,7 @@ def test_a_rebuild_that_fails_leaves_the_folder_without_a_manifest(
     with pytest.raises(OSError):
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_2013Q1_")
     assert not (folder / MANIFEST).exists()  # no longer looks complete
-    assert (folder / "lct_2013Q1_public.xlsx").read_bytes() == before  # old file, whole
+    assert (folder / "lct_2013Q1_internal.xlsx").read_bytes() == before  # old file, whole
 
 
 def test_atomic_write_keeps_the_old_content_when_writing_fails(tmp_path, monkeypatch):
@@ -146,7 +185,7 @@ def test_files_an_earlier_build_left_behind_are_removed(extract, tmp_path):
 
 def test_an_unusable_threshold_is_refused(reference):
     with pytest.raises(ValueError, match="at least 2, not 1"):
-        render_extract(hand_inputs(reference), quarter_scope("2013Q1"), reference, RUN, threshold=1)
+        render_public(hand_inputs(reference), quarter_scope("2013Q1"), reference, RUN, threshold=1)
 
 
 def test_a_slice_without_a_usable_period_is_reported_with_its_files_quarter():

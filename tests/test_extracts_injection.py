@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from test_extracts_scenario import RUN, hand_inputs
 
-from lct_pipeline.extracts import ExtractInputs, quarter_scope, render_extract
+from lct_pipeline.extracts import ExtractInputs, quarter_scope, render_extract, render_public
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,11 @@ def files(reference):
     inputs = ExtractInputs(
         values, inputs.reporting_completeness, rejections, inputs.warnings, inputs.submissions
     )
-    return render_extract(inputs, quarter_scope("2013Q1"), edited, RUN).files
+    scope = quarter_scope("2013Q1")
+    return (
+        render_extract(inputs, scope, edited, RUN).files
+        | render_public(inputs, scope, edited, RUN).files
+    )
 
 
 def _cell(book, sheet: str, text: str):

@@ -12,11 +12,20 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
 from lct_pipeline import periods
-from lct_pipeline.extracts import ExtractInputs, RunInfo
+from lct_pipeline.extracts import (
+    ExtractInputs,
+    RunInfo,
+    build_extract,
+    render_extract,
+    render_public,
+    write_public,
+)
+from lct_pipeline.extracts.build import PUBLIC_FOLDER
 from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ISSUE_COLUMNS, SUBMISSION_COLUMNS
 from lct_pipeline.reference import Operand, Reference
 
@@ -422,3 +431,21 @@ def test_random_scenarios_are_reproducible_and_keep_breakdowns_adding_up(referen
     assert len(sums) == 2 * len(totals)  # sex and age_group at every area
     for (area, _), value in sums.items():
         assert value == totals[area]
+
+
+# --- both audiences of one scope --------------------------------------------------------------
+
+
+def all_files(inputs, scope, reference, threshold: int = 5) -> dict[str, bytes]:
+    """The internal files of a scope and its public folder's files (as ``public/<name>``)."""
+    internal = render_extract(inputs, scope, reference, RUN).files
+    public = render_public(inputs, scope, reference, RUN, threshold=threshold).files
+    return internal | {f"{PUBLIC_FOLDER}/{name}": data for name, data in public.items()}
+
+
+def build_all(inputs, scope, reference, root, threshold: int = 5):
+    """Write the internal folder and the public folder of a scope, as the pipeline does."""
+    result = build_extract(inputs, scope, reference, root, RUN)
+    public = render_public(inputs, scope, reference, RUN, threshold=threshold)
+    write_public(public, Path(root) / scope.label / PUBLIC_FOLDER)
+    return result

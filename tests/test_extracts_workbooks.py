@@ -7,12 +7,11 @@ F/CHILD 2, M/CHILD 1. Hence, by area (total; F, M; CHILD, ADULT):
     M-NSA 14; 11, 3; 1, 13     M-SUB 3; 2, 1; 0, 3      R-VOJ 17; 13, 4; 1, 16
     M-BGD = R-BEG 17; 11, 6; 3, 14                      RS 34; 24, 10; 4, 30
 
-Counts 1-4 are "<5". Then, group by group: M-NSA's M (3) is alone in its sex
-group, so F (11, smaller than the total 14) goes too; likewise M-NSA ADULT,
-R-VOJ F and ADULT, M-BGD/R-BEG/RS ADULT. M-SUB's total (3) is alone among
-R-VOJ = M-NSA + M-SUB, so M-NSA's total goes. RS F = R-VOJ F + R-BEG F has
-R-VOJ's hidden only: R-BEG F (11) goes, then R-BEG M (its sex group), and
-M-BGD F and M (R-BEG = M-BGD, one municipality).
+Counts 1-4 are "<5". Figures on victims are published only where at least 3 CSOs
+reported: the country (4) and R-VOJ (3); R-BEG and every municipality are left out.
+R-BEG is then RS - R-VOJ, so the audit loop hides or leaves out until no count is
+pinned: R-VOJ's F goes ([c]), its M (<5) and the CHILD members (<5) are left out,
+and the country's and Vojvodina's totals stay shown.
 """
 
 from __future__ import annotations
@@ -21,34 +20,22 @@ import io
 
 import openpyxl
 import pytest
-from test_extracts_scenario import RUN, hand_inputs
+from test_extracts_scenario import RUN, build_all, hand_inputs
 
 from lct_pipeline.extracts import build_extract, quarter_scope
 
 C, LT5 = "[c]", "<5"
 # (area, breakdown_value) -> value shown in the public extract for IND03
 PUBLIC_IND03 = {
-    ("RS", "_T"): 34, ("RS", "F"): 24, ("RS", "M"): 10, ("RS", "CHILD"): LT5, ("RS", "ADULT"): C,
-    ("R-BEG", "_T"): 17, ("R-BEG", "F"): C, ("R-BEG", "M"): C, ("R-BEG", "CHILD"): LT5,
-    ("R-BEG", "ADULT"): C,
-    ("R-VOJ", "_T"): 17, ("R-VOJ", "F"): C, ("R-VOJ", "M"): LT5, ("R-VOJ", "CHILD"): LT5,
-    ("R-VOJ", "ADULT"): C,
-    ("M-BGD", "_T"): 17, ("M-BGD", "F"): C, ("M-BGD", "M"): C, ("M-BGD", "CHILD"): LT5,
-    ("M-BGD", "ADULT"): C,
-    ("M-NSA", "_T"): C, ("M-NSA", "F"): C, ("M-NSA", "M"): LT5, ("M-NSA", "CHILD"): LT5,
-    ("M-NSA", "ADULT"): C,
-    ("M-SUB", "_T"): LT5, ("M-SUB", "F"): LT5, ("M-SUB", "M"): LT5, ("M-SUB", "CHILD"): 0,
-    ("M-SUB", "ADULT"): LT5,
+    ("RS", "_T"): 34, ("RS", "F"): 24, ("RS", "M"): 10, ("RS", "ADULT"): 30,
+    ("R-VOJ", "_T"): 17, ("R-VOJ", "F"): C, ("R-VOJ", "ADULT"): C,
 }  # fmt: skip
-# area -> (numerator, denominator, value) shown for the ratios IND04 and IND05
+# area -> (numerator, denominator, value) shown for the ratio IND04; IND05's numerator
+# (the CHILD members) is left out everywhere, so it has no public row.
 PUBLIC_IND04 = {
-    "RS": (34, 44, 77.27272727272727), "R-BEG": (17, 20, 85), "R-VOJ": (17, 24, 70.83333333333333),
-    "M-BGD": (17, 20, 85), "M-NSA": (C, 18, C), "M-SUB": (LT5, 6, C),
+    "RS": (34, 44, 77.27272727272727), "R-VOJ": (17, 24, 70.83333333333333),
 }  # fmt: skip
-PUBLIC_IND05 = {
-    "RS": (LT5, 34, C), "R-BEG": (LT5, 17, C), "R-VOJ": (LT5, 17, C), "M-BGD": (LT5, 17, C),
-    "M-NSA": (LT5, C, C), "M-SUB": (0, LT5, C),
-}  # fmt: skip
+PUBLIC_IND05: dict = {}
 INDICATOR_HEADER = (
     "indicator_code", "indicator_name", "period", "period_type", "area_level", "area_code",
     "area_name", "breakdown", "breakdown_value", "numerator", "denominator", "value", "target",
@@ -59,12 +46,13 @@ INDICATOR_HEADER = (
 @pytest.fixture(scope="module")
 def folder(reference, tmp_path_factory):
     root = tmp_path_factory.mktemp("extracts")
-    build_extract(hand_inputs(reference), quarter_scope("2013Q1"), reference, root, RUN)
+    build_all(hand_inputs(reference), quarter_scope("2013Q1"), reference, root)
     return root / "2013Q1"
 
 
 def _book(folder, audience):
-    return openpyxl.load_workbook(folder / f"lct_2013Q1_{audience}.xlsx")
+    where = folder / "public" if audience == "public" else folder
+    return openpyxl.load_workbook(where / f"lct_2013Q1_{audience}.xlsx")
 
 
 def _records(ws) -> list[dict]:
@@ -93,14 +81,9 @@ def test_public_indicators_hide_small_counts_and_the_cells_that_would_give_them_
             for r in _pick(records, indicator_code=code)
         }
         assert shown == expected, code
-    # A hidden count takes its achievement and RAG with it; a shown one keeps them.
-    [nsa] = _pick(records, indicator_code="IND04", area_code="M-NSA")
-    assert (nsa["target"], nsa["expected_to_date"], nsa["achievement"], nsa["rag"]) == (
-        80,
-        80,
-        C,
-        C,
-    )
+    # No row of an area left out; a shown ratio keeps its achievement and RAG.
+    assert not _pick(records, area_code="R-BEG", indicator_code="IND03")
+    assert not _pick(records, area_level="MUNICIPALITY", indicator_code="IND04")
     [vojvodina] = _pick(records, indicator_code="IND04", area_code="R-VOJ")
     assert vojvodina["rag"] == "AMBER"
     assert vojvodina["achievement"] == pytest.approx(70.8333333 / 80)
@@ -154,7 +137,8 @@ def test_public_summary_shows_the_national_headline_with_suppression(folder):
         "IND01", "persons from vulnerable groups consulted", 42, 120, 30, 1.4, "GREEN",
     ]  # fmt: skip
     assert [c.value for c in ws[17]][:3] == ["IND03", "victims assisted through local networks", 34]
-    assert [c.value for c in ws[19]][:3] == ["IND05", "children among victims assisted (%)", C]
+    # IND05's numerator (the country's CHILD victims) is left out: no value.
+    assert [c.value for c in ws[19]][:3] == ["IND05", "children among victims assisted (%)", None]
 
 
 def test_internal_summary_has_headline_key_figures_and_cumulative_values(folder):
@@ -241,11 +225,15 @@ def test_definitions_say_what_each_indicator_is(folder):
             "sum: a year and the cumulative figure add up the quarters", "yes", None, 80,
         ]  # fmt: skip
         assert ws["A16"].value == "Data elements"
-    notes = _records_after(_book(folder, "public")["definitions"], "Reading the tables")
-    assert notes[-2:] == [
-        ("<5", "a count of victims from 1 to 4, not shown"),
-        ("[c]", "hidden so that a small count cannot be worked out from the totals"),
-    ]
+    book = _book(folder, "public")
+    notes = dict(_records_after(book["definitions"], "Reading the tables"))
+    assert notes["<5"] == "a count of victims from 1 to 4, not shown"
+    assert notes["[c]"].startswith("a count of at least 5, hidden so that")
+    assert "at least 3 CSOs reported values" in notes["left out"]
+    left_out = _records_after(book["definitions"], "Areas whose figures on victims are left out")
+    assert ("2013Q1", "Q") in left_out  # one row per area or figure, period first
+    areas = [r[3] for r in book["definitions"].iter_rows(values_only=True) if r[5] == "all"]
+    assert areas == ["R-BEG", "M-BGD", "M-NSA", "M-SUB"]
 
 
 def _records_after(ws, title: str) -> list[tuple]:
@@ -263,32 +251,27 @@ def test_csvs_hold_the_same_tables_in_utf8_with_bom(folder):
         "timeliness_pct"
     )
     assert lines[9] == "2013Q1,ORG,CSO03,Lokalna mreža Subotica,1,1,0,100,0"
-    public = (folder / "lct_2013Q1_public_indicators.csv").read_bytes().decode("utf-8-sig")
+    public = (folder / "public/lct_2013Q1_public_indicators.csv").read_bytes()
+    public = public.decode("utf-8-sig")
     assert (
-        "IND03,victims assisted through local networks,2013Q1,Q,MUNICIPALITY,M-SUB,Subotica,"
-        "TOTAL,_T,<5,,<5,,,,\r\n" in public
+        "IND03,victims assisted through local networks,2013Q1,Q,REGION,R-VOJ,Vojvodina,"
+        "sex,F,[c],,[c],,,,\r\n" in public
     )
     assert ",ORG," not in public
 
 
 def test_threshold_is_configurable_and_the_mark_follows_it(reference, tmp_path):
     inputs = hand_inputs(reference)
-    build_extract(inputs, quarter_scope("2013Q1"), reference, tmp_path, RUN, threshold=3)
-    book = openpyxl.load_workbook(tmp_path / "2013Q1/lct_2013Q1_public.xlsx")
-    records = _pick(_records(book["indicators"]), indicator_code="IND03", area_level="MUNICIPALITY")
+    build_all(inputs, quarter_scope("2013Q1"), reference, tmp_path, threshold=3)
+    book = openpyxl.load_workbook(tmp_path / "2013Q1/public/lct_2013Q1_public.xlsx")
+    records = _pick(_records(book["indicators"]), indicator_code="IND03")
     shown = {(r["area_code"], r["breakdown_value"]): r["value"] for r in records}
-    # Only 1 and 2 are small now ("<3"). M-SUB's F (2) takes M-NSA's F with it (R-VOJ's F
-    # is shown), so M-NSA's M too; R-VOJ's CHILD takes R-BEG's, hence M-BGD's CHILD.
-    assert shown == {
-        ("M-BGD", "_T"): 17, ("M-BGD", "F"): 11, ("M-BGD", "M"): 6, ("M-BGD", "CHILD"): C,
-        ("M-BGD", "ADULT"): C,
-        ("M-NSA", "_T"): 14, ("M-NSA", "F"): C, ("M-NSA", "M"): C, ("M-NSA", "CHILD"): "<3",
-        ("M-NSA", "ADULT"): C,
-        ("M-SUB", "_T"): 3, ("M-SUB", "F"): "<3", ("M-SUB", "M"): "<3", ("M-SUB", "CHILD"): 0,
-        ("M-SUB", "ADULT"): 3,
-    }  # fmt: skip
-    notes = _records_after(book["definitions"], "Reading the tables")
-    assert notes[-2][0] == "<3"
+    # Only 1 and 2 are small now: the 4s are shown; Vojvodina's one CHILD is left out.
+    assert (shown[("RS", "CHILD")], shown[("R-VOJ", "M")], shown[("R-VOJ", "ADULT")]) == (4, 4, C)
+    assert ("R-VOJ", "CHILD") not in shown
+    assert (shown[("RS", "_T")], shown[("R-VOJ", "_T")]) == (34, 17)
+    notes = dict(_records_after(book["definitions"], "Reading the tables"))
+    assert notes["<3"] == "a count of victims from 1 to 2, not shown"
 
 
 def test_workbooks_load_from_bytes_with_sheets_in_order(folder):

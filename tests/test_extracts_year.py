@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from test_extracts_scenario import RUN, full_inputs
+from test_extracts_scenario import RUN, build_all, full_inputs
 
 from lct_pipeline.extracts import build_extract, quarter_scope, scopes_for, year_scope
 from lct_pipeline.extracts.files import MANIFEST
@@ -21,8 +21,7 @@ def test_a_q4_builds_its_quarter_and_its_year_other_quarters_only_themselves():
 @pytest.fixture(scope="module")
 def year(reference, tmp_path_factory):
     root = tmp_path_factory.mktemp("extracts")
-    result = build_extract(full_inputs(reference), year_scope(2013), reference, root, RUN)
-    return result
+    return build_all(full_inputs(reference), year_scope(2013), reference, root)
 
 
 def _rows(ws) -> list[tuple]:
@@ -32,9 +31,10 @@ def _rows(ws) -> list[tuple]:
 def test_year_files_are_named_by_the_year(year):
     names = {p.name for p in year.folder.iterdir()}
     assert year.folder.name == "2013"
-    assert {"lct_2013_internal.xlsx", "lct_2013_public.xlsx", "lct_2013_report.html",
-            "lct_2013_internal_indicators.csv", "lct_2013_public_indicators.csv",
-            MANIFEST} <= names  # fmt: skip
+    assert {"lct_2013_internal.xlsx", "lct_2013_report.html",
+            "lct_2013_internal_indicators.csv", MANIFEST} <= names  # fmt: skip
+    public = {p.name for p in (year.folder / "public").iterdir()}
+    assert {"lct_2013_public.xlsx", "lct_2013_public_indicators.csv", MANIFEST} <= public
     assert year.paths[-1].name == MANIFEST
 
 
@@ -59,7 +59,7 @@ def test_year_completeness_has_each_quarter_and_the_year(year):
 
 
 def test_public_year_workbook_holds_only_the_year_rows(year):
-    ws = openpyxl.load_workbook(year.folder / "lct_2013_public.xlsx")["indicators"]
+    ws = openpyxl.load_workbook(year.folder / "public/lct_2013_public.xlsx")["indicators"]
     rows = _rows(ws)[1:]
     assert {(r[2], r[3]) for r in rows} == {("2013", "Y")}
     assert not [r for r in rows if r[4] == "ORG"]

@@ -287,7 +287,8 @@ def plan_scope(
 
         def cost(cell: Cell) -> tuple:
             level = LEVEL_RANK[reference.areas[cell.area_code].level]
-            return (level, not cell.quantity[2], values.get(cell, 0.0), cell)
+            # Totals last, the country last of all: they are the figures readers need most.
+            return (not cell.quantity[2], level, values.get(cell, 0.0), cell)
 
         protection: Protection = protect(
             values,

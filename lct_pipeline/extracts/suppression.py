@@ -5,16 +5,15 @@
    CSOs are ``LEFT_OUT`` (their rows are not published).
 2. Audit: the feasible interval of every hidden count is computed by linear
    programming over everything the attacker holds (``protection``).
-3. While a hidden count is narrower than its label allows, the cheapest shown
-   count among the published figures that pin it (the equations the linear
-   program used) is hidden too (``SECONDARY``, ``[c]``): a municipality before
-   a region before the country, a breakdown member before a total, a smaller
-   count before a larger. Zero is never hidden as ``[c]`` (that label says "at
-   least 5"). When no shown count of the current table is left to hide (the
-   pinning chain is made of labels and zeros, e.g. a total of 8 whose two
-   parts are ``<5``), the cheapest cell of the chain is left out instead: its
-   rows are not published, so it carries no label at all. Then the audit runs
-   again on what changed.
+3. While a hidden count is narrower than its label allows, the cheapest cell
+   among the published figures that pin it (the equations the linear program
+   used) gives way: a breakdown member before a total, a municipality before a
+   region before the country, a smaller count before a larger. A shown count
+   is hidden (``SECONDARY``, ``[c]``); a zero (which ``[c]``, "at least 5",
+   cannot hold) or a cell already labelled is left out instead: its rows are
+   not published, so it carries no label at all (a total of 34 with a ``<5``
+   member keeps its total when the ``<5`` member is left out). Then the audit
+   runs again on what changed.
 
 Only cells in ``changeable`` (the table being published) change status: the
 tables published before it (a year's quarters, when the year is published)
@@ -121,28 +120,27 @@ def _remedy(
     if not chain:  # no certificate from the solver: look at every equation of the cell
         chain = {c for eq in system.equations if cell in eq.cells for c in eq.cells}
     status = system.status
-    candidates = [
-        c
-        for c in chain
-        if c in changeable and status[c] is Status.SHOWN and values.get(c, 0.0) != 0
-    ]
-    if candidates:
-        chosen = min(candidates, key=cost)
-        status[chosen] = Status.SECONDARY
-        system.shown.pop(chosen, None)
-        log.append((chosen, f"hidden so that {cell} cannot be worked out"))
-        return {chosen}
-    # No shown count left to hide: leave a cell of the chain out (its row is not
-    # published, so its label says nothing, not even "at least 5" or "1 to 4").
-    for pool in (chain | {cell}, _neighbours(system, chain | {cell})):
-        candidates = [c for c in pool if c in changeable and status[c] is not Status.LEFT_OUT]
-        if candidates:
-            chosen = min(candidates, key=cost)
-            status[chosen] = Status.LEFT_OUT
+    for pool in (chain - {cell}, _neighbours(system, chain | {cell}) - {cell}, {cell}):
+        actions = [(c, _action(status[c], values.get(c, 0.0))) for c in pool if c in changeable]
+        actions = [(c, a) for c, a in actions if a is not None]
+        if actions:
+            chosen, action = min(actions, key=lambda ca: (cost(ca[0]), ca[1] is Status.LEFT_OUT))
+            status[chosen] = action
             system.shown.pop(chosen, None)
-            log.append((chosen, f"left out so that {cell} cannot be worked out"))
+            verb = "hidden" if action is Status.SECONDARY else "left out"
+            log.append((chosen, f"{verb} so that {cell} cannot be worked out"))
             return {chosen}
     raise ValueError(f"cannot protect {cell}: no cell of the new table is linked to it")
+
+
+def _action(status: Status, value: float) -> Status | None:
+    """What can still be done to a cell: hide a shown count, or leave a cell out."""
+    if status is Status.SHOWN and value != 0:
+        return Status.SECONDARY
+    if status is Status.LEFT_OUT:
+        return None
+    # A zero cannot be "[c]" (at least 5), and a label cannot be taken back: leave it out.
+    return Status.LEFT_OUT
 
 
 def _neighbours(system: System, cells: set[Hashable]) -> set[Hashable]:
