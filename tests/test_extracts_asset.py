@@ -10,7 +10,13 @@ import pytest
 import sqlalchemy as sa
 from test_extracts_scenario import hand_inputs
 
-from assets.extracts import ExtractsConfig, evaluation_extracts
+from assets.extracts import (
+    ExtractsConfig,
+    evaluation_extracts,
+    public_extracts,
+    public_tables,
+    public_tables_withstand_attack,
+)
 from lct_pipeline.extracts.inputs import VIEW_COLUMNS
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
@@ -33,7 +39,7 @@ def _views_in_sqlite(reference, url: str) -> None:
 def test_a_q4_partition_writes_the_quarter_and_the_year(workspace, reference):
     _views_in_sqlite(reference, workspace.warehouse_url)
     result = dg.materialize(
-        [evaluation_extracts],
+        [evaluation_extracts, public_tables, public_tables_withstand_attack, public_extracts],
         partition_key="2013-10-01",
         resources={
             "warehouse": ViewsAsTables(url=workspace.warehouse_url),
@@ -45,21 +51,33 @@ def test_a_q4_partition_writes_the_quarter_and_the_year(workspace, reference):
             ),
             "programme": ProgrammeResource(reference_dir=str(workspace.reference_dir)),
         },
-        run_config={"ops": {"evaluation_extracts": {"config": {"suppression_threshold": 3}}}},
+        run_config={"ops": {"public_tables": {"config": {"suppression_threshold": 3}}}},
     )
     assert result.success
     for label in ("2013Q4", "2013"):
         manifest = json.loads((workspace.extracts / label / "manifest.json").read_text())
-        assert (manifest["run_id"], manifest["suppression_threshold"]) == (result.run_id, 3)
-        assert (workspace.extracts / label / f"lct_{label}_public.xlsx").is_file()
-    [event] = result.get_asset_materialization_events()
+        assert manifest["run_id"] == result.run_id
+        public = json.loads((workspace.extracts / label / "public/manifest.json").read_text())
+        assert (public["run_id"], public["suppression_threshold"]) == (result.run_id, 3)
+        assert (workspace.extracts / label / f"public/lct_{label}_public.xlsx").is_file()
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed and check.metadata["cells_pinned"].value == 0
+    assert check.metadata["hidden_cells_audited"].value > 0
+    assert not (workspace.extracts / ".staging").exists() or not any(
+        (workspace.extracts / ".staging").iterdir()
+    )
+    [event] = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("evaluation_extracts")
+    ]
     metadata = event.materialization.metadata
     assert metadata["extracts"].value == "2013Q4, 2013"
     csv = (workspace.extracts / "2013Q4/lct_2013Q4_internal_indicators.csv").read_bytes()
     assert metadata["dagster/row_count"].value == csv.count(b"\r\n") - 1  # rows, not header
     files = metadata["files"].value
     assert files.startswith("- `2013Q4/lct_2013Q4_internal.xlsx`\n")
-    assert "- `2013/lct_2013_public_indicators.csv`\n" in files
+    assert "- `2013/lct_2013_internal_indicators.csv`\n" in files
     assert files.endswith("- `2013/manifest.json`")
     assert "| IND03 victims assisted through local networks | 34 | 40 | 340% | GREEN |" in (
         metadata["headline"].value
@@ -75,7 +93,7 @@ def test_the_asset_is_partitioned_by_quarter_in_the_extracts_group():
     assert evaluation_extracts.partitions_def.get_partition_keys()[:2] == [
         "2012-10-01", "2013-01-01",
     ]  # fmt: skip
-    assert "public" in (spec.description or "")
+    assert "public_extracts" in (spec.description or "")
 
 
 def test_the_launchpad_threshold_defaults_to_5_and_refuses_less_than_2():

@@ -7,11 +7,10 @@ import json
 import os
 import stat
 
+import openpyxl
 import pandas as pd
 import pytest
 from test_extracts_scenario import RUN, hand_inputs
-
-import openpyxl
 
 from lct_pipeline.extracts import (
     build_extract,

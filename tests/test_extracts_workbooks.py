@@ -20,9 +20,9 @@ import io
 
 import openpyxl
 import pytest
-from test_extracts_scenario import RUN, build_all, hand_inputs
+from test_extracts_scenario import build_all, hand_inputs
 
-from lct_pipeline.extracts import build_extract, quarter_scope
+from lct_pipeline.extracts import quarter_scope
 
 C, LT5 = "[c]", "<5"
 # (area, breakdown_value) -> value shown in the public extract for IND03

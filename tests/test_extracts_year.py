@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from test_extracts_scenario import RUN, build_all, full_inputs
+from test_extracts_scenario import build_all, full_inputs
 
-from lct_pipeline.extracts import build_extract, quarter_scope, scopes_for, year_scope
+from lct_pipeline.extracts import quarter_scope, scopes_for, year_scope
 from lct_pipeline.extracts.files import MANIFEST
 
 

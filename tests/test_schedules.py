@@ -76,10 +76,10 @@ def test_the_readme_launchpad_config_of_extracts_only_is_accepted(workspace):
     from lct_pipeline.definitions import defs
 
     job = defs.resolve_job_def("extracts_only")
-    config = {"ops": {"evaluation_extracts": {"config": {"suppression_threshold": 10}}}}
+    config = {"ops": {"public_tables": {"config": {"suppression_threshold": 10}}}}
 
     resolved = dg.validate_run_config(job, config)
 
-    assert resolved["ops"]["evaluation_extracts"]["config"]["suppression_threshold"] == 10
+    assert resolved["ops"]["public_tables"]["config"]["suppression_threshold"] == 10
     with pytest.raises(dg.DagsterInvalidConfigError):
-        dg.validate_run_config(job, {"ops": {"evaluation_extracts": {"config": {"x": 1}}}})
+        dg.validate_run_config(job, {"ops": {"public_tables": {"config": {"x": 1}}}})

@@ -57,14 +57,18 @@ class PublicTable:
     left_out: pd.DataFrame
 
     @classmethod
-    def from_csv(cls, indicators: bytes, left_out: bytes) -> PublicTable:
+    def from_csv(
+        cls, indicators: bytes, left_out: bytes, period: Period | None = None
+    ) -> PublicTable:
         def read(data: bytes) -> pd.DataFrame:
             text = data.decode("utf-8-sig")
             return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
         frame, areas = read(indicators), read(left_out)
         periods = {(p, t) for p, t in zip(frame["period"], frame["period_type"], strict=True)}
-        if len(periods) != 1:
+        if not periods and period is not None:
+            periods = {period}  # a table with no rows (a quarter without data)
+        if len(periods) != 1 or (period is not None and periods != {period}):
             raise ValueError(f"a public indicator table holds one period, not {sorted(periods)}")
         return cls(periods.pop(), frame, areas)
 

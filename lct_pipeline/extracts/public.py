@@ -301,10 +301,37 @@ def plan_scope(
         )
         status |= protection.status
         log += protection.log
+        for cell in _unseen(status, changeable, reference, period):
+            status[cell] = Status.LEFT_OUT
         for cell, s in protection.status.items():
             if s is Status.LEFT_OUT and cell.area not in left_out:
                 left_out[cell] = LEFT_OUT_PROTECT
     return Plan(threshold, min_contributors, tuple(periods), status, values, left_out, tuple(log))
+
+
+def _unseen(
+    status: dict[Cell, Status], changeable: set[Cell], reference: Reference, period: Period
+) -> list[Cell]:
+    """Cells whose every row is left out with another cell (IND04's denominator when its
+    numerator is left out): an attacker would read them as zero, so they are left out too.
+    Leaving out only widens what an attacker can say, so the audit still holds."""
+    found: list[Cell] = []
+    changed = True
+    while changed:
+        changed = False
+        visible: set[Cell] = set()
+        for area in public_areas(reference):
+            for indicator, breakdown, member in sensitive_rows(reference):
+                row = _Row(*period, area, breakdown, member)
+                cells = [c for c in row_cells(row, indicator) if c is not None]
+                if all(status.get(c, Status.SHOWN) is not Status.LEFT_OUT for c in cells):
+                    visible |= set(cells)
+        for cell in changeable:
+            if cell not in visible and status.get(cell) is not Status.LEFT_OUT:
+                status[cell] = Status.LEFT_OUT
+                found.append(cell)
+                changed = True
+    return found
 
 
 def publish_indicators(rows: pd.DataFrame, plan: Plan, reference: Reference) -> pd.DataFrame:
@@ -343,7 +370,7 @@ def publish_indicators(rows: pd.DataFrame, plan: Plan, reference: Reference) -> 
             hide(i, "achievement", HIDDEN)
             hide(i, "rag", HIDDEN)
     out = rows.assign(**{c: pd.Series(v, index=rows.index, dtype=object) for c, v in shown.items()})
-    return out[keep].reset_index(drop=True)
+    return out[pd.Series(keep, index=out.index, dtype=bool)].reset_index(drop=True)
 
 
 def left_out_table(plan: Plan, period: Period, reference: Reference) -> pd.DataFrame:

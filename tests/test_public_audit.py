@@ -1,0 +1,155 @@
+"""The pipeline's audit (lct_pipeline.extracts.audit) on small hand-built public tables.
+
+Each table shows only the country's count of victims assisted (IND03, TOTAL) and
+lists every other figure as left out, so the only relations that bind are the
+ones each test writes down: quarters adding up to the year, regions to the
+country. The audit must catch each known chain, name it, and give every hidden
+cell its feasible interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from lct_pipeline.extracts.audit import PublicTable, audit
+from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
+from lct_pipeline.extracts.public import figure_name, universe
+
+COLUMNS = ["indicator_code", "period", "period_type", "area_level", "area_code", "breakdown",
+           "breakdown_value", "numerator", "denominator", "value", "target", "expected_to_date",
+           "achievement", "rag"]  # fmt: skip
+
+
+def table(reference, period: str, ptype: str, shown: dict[str, str]) -> PublicTable:
+    """IND03 totals of the areas in ``shown`` (area -> label); every other figure left out."""
+    rows = [
+        ["IND03", period, ptype, reference.areas[a].level, a, "TOTAL", "_T", v, "", v, "", "", "",
+         ""]
+        for a, v in shown.items()
+    ]  # fmt: skip
+    left = []
+    for cell in sorted(universe(reference, [(period, ptype)])):
+        if cell.area_code in shown and figure_name(cell.quantity) == "VOT_ASSISTED":
+            continue
+        left.append([period, ptype, cell.area_code, figure_name(cell.quantity)])
+    return PublicTable(
+        (period, ptype),
+        pd.DataFrame(rows, columns=COLUMNS),
+        pd.DataFrame(left, columns=["period", "period_type", "area_code", "figure"]),
+    )
+
+
+def intervals(result) -> dict[tuple[str, str], tuple]:
+    return {
+        (c.period, c.area_code): (lo, hi)
+        for c, lo, hi in (
+            (c, *_whole(iv)) for c, iv in result.intervals.items() if c.quantity[2] == ()
+        )
+        if c.quantity[1] == "VOT_ASSISTED"
+    }
+
+
+def _whole(iv: Interval) -> tuple:
+    return (math.ceil(iv.low - 1e-6), iv.high if math.isinf(iv.high) else math.floor(iv.high))
+
+
+def test_subtraction_across_quarters_is_caught_and_named(reference):
+    # The issue's chain: a quarter's <5 is the year minus the other three (26 - 8 - 5 - 9 = 4).
+    quarters = {"2013Q1": "<5", "2013Q2": "8", "2013Q3": "5", "2013Q4": "9"}
+    tables = [table(reference, q, "Q", {"RS": v}) for q, v in quarters.items()]
+    result = audit([*tables, table(reference, "2013", "Y", {"RS": "26"})], reference, 5)
+    assert not result.passed
+    [finding] = result.findings
+    assert (finding.cell.period, finding.cell.area_code, finding.label) == ("2013Q1", "RS", "<5")
+    assert _whole(finding.interval) == (4, 4)
+    assert (
+        "RS VOT_ASSISTED 2013 (26) = RS VOT_ASSISTED 2013Q1 (<5) + RS VOT_ASSISTED 2013Q2 (8)"
+        in finding.chain
+    )
+    assert "RS VOT_ASSISTED 2013Q4 (9)" in finding.chain
+    # Without the year table the quarter keeps its whole label.
+    alone = audit(tables, reference, 5)
+    assert alone.passed and intervals(alone)[("2013Q1", "RS")] == (1, 4)
+
+
+def test_bounds_from_the_labels_narrow_a_small_count(reference):
+    # 6 = <5 + <5: each is at least 1, so each is at most 5 - ... = 2 to 4, not 1 to 4.
+    quarters = {"2013Q1": "<5", "2013Q2": "<5", "2013Q3": "0", "2013Q4": "0"}
+    tables = [table(reference, q, "Q", {"RS": v}) for q, v in quarters.items()]
+    result = audit([*tables, table(reference, "2013", "Y", {"RS": "6"})], reference, 5)
+    assert {(f.cell.period, _whole(f.interval)) for f in result.findings} == {
+        ("2013Q1", (2, 4)),
+        ("2013Q2", (2, 4)),
+    }
+
+
+def test_smallest_values_adding_up_to_a_published_total_pin_every_cell(reference):
+    # 8 = [c] + <5 + <5 + <5, and [c] is at least 5: 5 + 1 + 1 + 1 = 8 pins all four.
+    quarters = {"2013Q1": "[c]", "2013Q2": "<5", "2013Q3": "<5", "2013Q4": "<5"}
+    tables = [table(reference, q, "Q", {"RS": v}) for q, v in quarters.items()]
+    result = audit([*tables, table(reference, "2013", "Y", {"RS": "8"})], reference, 5)
+    national = [f for f in result.findings if f.cell.area_code == "RS" and not f.cell.quantity[2]]
+    assert {(f.cell.period, f.label, _whole(f.interval)) for f in national} == {
+        ("2013Q1", "[c]", (5, 5)),
+        ("2013Q2", "<5", (1, 1)),
+        ("2013Q3", "<5", (1, 1)),
+        ("2013Q4", "<5", (1, 1)),
+    }
+
+
+def test_a_table_that_leaves_enough_room_passes_and_reports_every_interval(reference):
+    quarters = {"2013Q1": "[c]", "2013Q2": "<5", "2013Q3": "[c]", "2013Q4": "12"}
+    tables = [table(reference, q, "Q", {"RS": v}) for q, v in quarters.items()]
+    result = audit([*tables, table(reference, "2013", "Y", {"RS": "40"})], reference, 5)
+    assert result.passed
+    found = intervals(result)
+    assert found[("2013Q2", "RS")] == (1, 4)
+    assert found[("2013Q1", "RS")] == (5, 22)  # 40 - 12 - 1 - 5 at most
+    assert found[("2013Q3", "RS")] == (5, 22)
+    frame = result.table()
+    assert {"period", "area_code", "figure", "label", "lowest", "highest", "protected"} <= set(
+        frame.columns
+    )
+    assert frame["protected"].all()
+
+
+def test_a_left_out_area_is_pinned_by_the_country_minus_the_other_regions(reference):
+    shown = {"RS": "20", "R-VOJ": "9", "R-SZS": "6", "R-JIS": "5"}
+    result = audit([table(reference, "2013Q1", "Q", shown)], reference, 5)
+    # Forced to zero: there is no victim to protect.
+    beg = {_whole(iv) for c, iv in result.intervals.items() if c.area_code == "R-BEG"
+           and c.quantity == ("element", "VOT_ASSISTED", ())}  # fmt: skip
+    assert beg == {(0, 0)}
+    assert not [f for f in result.findings if f.cell.area_code in ("RS", "R-BEG")]
+    # Three more in the country: now it is the one CSO's own figure.
+    shown["RS"] = "23"
+    result = audit([table(reference, "2013Q1", "Q", shown)], reference, 5)
+    [finding] = [
+        f
+        for f in result.findings
+        if f.cell.area_code == "R-BEG" and f.cell.quantity == ("element", "VOT_ASSISTED", ())
+    ]
+    assert _whole(finding.interval) == (3, 3)
+    assert "RS VOT_ASSISTED 2013Q1 (23) = R-BEG VOT_ASSISTED 2013Q1 (left out)" in finding.chain
+
+
+def test_the_labels_protection_rules():
+    def protected(status, low, high):
+        return is_protected(status, Interval(low, high), 5)
+
+    assert protected(Status.SMALL, 1, 4) and not protected(Status.SMALL, 2, 4)
+    assert protected(Status.SECONDARY, 5, 9) and not protected(Status.SECONDARY, 5, 8)
+    assert protected(Status.LEFT_OUT, 0, 4)  # what a <5 would say
+    assert protected(Status.LEFT_OUT, 0, 0)  # forced to zero: no victim
+    assert not protected(Status.LEFT_OUT, 2, 4)
+    assert protected(Status.LEFT_OUT, 12, math.inf)
+
+
+def test_the_interval_engine_on_a_plain_sum():
+    # t = a + b + c with t = 10 shown, a <5, b [c], c left out.
+    status = {"a": Status.SMALL, "b": Status.SECONDARY, "c": Status.LEFT_OUT}
+    system = System(status, {"t": 10.0}, [Equation.sum_of("t", ["a", "b", "c"])], 5)
+    found = {c: (iv.low, iv.high) for c, iv in system.intervals().items()}
+    assert found == {"a": (1.0, 4.0), "b": (5.0, 9.0), "c": (0.0, 4.0)}
