@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from test_extracts_scenario import RUN, full_inputs, random_inputs
 
+from lct_pipeline.extracts import quarter_scope, render_public, year_scope
 from lct_pipeline.extracts.audit import PublicTable, audit
 from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
 from lct_pipeline.extracts.public import figure_name, universe
@@ -153,3 +155,56 @@ def test_the_interval_engine_on_a_plain_sum():
     system = System(status, {"t": 10.0}, [Equation.sum_of("t", ["a", "b", "c"])], 5)
     found = {c: (iv.low, iv.high) for c, iv in system.intervals().items()}
     assert found == {"a": (1.0, 4.0), "b": (5.0, 9.0), "c": (0.0, 4.0)}
+
+
+def _published_tables(public) -> list[PublicTable]:
+    """The tables of a rendered public extract: the earlier ones it adds to, then its own."""
+    tables = [
+        PublicTable.from_csv(
+            public.audited_with[f"lct_{p}_public_indicators.csv"],
+            public.audited_with[f"lct_{p}_public_left_out.csv"],
+            (p, t),
+        )
+        for p, t in public.plan.periods[:-1]
+    ]
+    label = public.scope.label
+    tables.append(
+        PublicTable.from_csv(
+            public.files[f"lct_{label}_public_indicators.csv"],
+            public.files[f"lct_{label}_public_left_out.csv"],
+            public.plan.periods[-1],
+        )
+    )
+    return tables
+
+
+def test_a_year_passes_the_audit_with_its_quarters_and_the_files_say_what_the_plan_decided(
+    reference,
+):
+    """The year's table is made safe around its four quarters, as published before it."""
+    public = render_public(full_inputs(reference), year_scope(2013), reference, RUN)
+    tables = _published_tables(public)
+    result = audit(tables, reference, 5)
+    assert result.passed, [f.chain for f in result.findings]
+    # An attacker reading the files sees exactly the statuses the pipeline chose.
+    for cell in universe(reference, public.plan.periods):
+        assert result.status.get(cell, Status.SHOWN) is public.plan.of(cell), cell
+    # Each quarter's table passes on its own, as it was published.
+    for quarter in tables[:-1]:
+        assert audit([quarter], reference, 5).passed
+    counts = public.plan.counts(("2013", "Y"), reference)
+    national = counts[counts["area_level"] == "NATIONAL"].iloc[0]
+    assert national["published"] + national["hidden"] + national["left_out"] == 9  # 9 counts
+    assert national["published"] > 0
+
+
+def test_every_scope_of_random_networks_passes_and_matches_its_plan(reference):
+    for seed in range(6):
+        inputs = random_inputs(reference, seed)
+        for scope in (quarter_scope("2013Q1"),):
+            threshold = (5, 3, 10)[seed % 3]
+            public = render_public(inputs, scope, reference, RUN, threshold=threshold)
+            result = audit(_published_tables(public), reference, threshold)
+            assert result.passed, (seed, [f.chain for f in result.findings])
+            for cell in universe(reference, public.plan.periods):
+                assert result.status.get(cell, Status.SHOWN) is public.plan.of(cell)

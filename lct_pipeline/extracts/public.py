@@ -301,10 +301,9 @@ def plan_scope(
         )
         status |= protection.status
         log += protection.log
-        for cell in _unseen(status, changeable, reference, period):
-            status[cell] = Status.LEFT_OUT
-        for cell, s in protection.status.items():
-            if s is Status.LEFT_OUT and cell.area not in left_out:
+        _unseen(status, changeable, reference, period)
+        for cell in changeable:
+            if status[cell] is Status.LEFT_OUT and cell.area not in left_out:
                 left_out[cell] = LEFT_OUT_PROTECT
     return Plan(threshold, min_contributors, tuple(periods), status, values, left_out, tuple(log))
 
