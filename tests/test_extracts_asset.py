@@ -17,7 +17,10 @@ from assets.extracts import (
     public_tables,
     public_tables_withstand_attack,
 )
+from lct_pipeline.extracts import public as public_module
 from lct_pipeline.extracts.inputs import VIEW_COLUMNS
+from lct_pipeline.extracts.protection import Status
+from lct_pipeline.extracts.suppression import Protection
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 
@@ -100,3 +103,46 @@ def test_the_launchpad_threshold_defaults_to_5_and_refuses_less_than_2():
     assert ExtractsConfig().suppression_threshold == 5
     with pytest.raises(pydantic.ValidationError):
         ExtractsConfig(suppression_threshold=1)
+
+
+def _naive_protect(values, equations, threshold, *, changeable, left_out=(), fixed=None, cost):
+    """A broken suppression: small counts and areas with few CSOs only, nothing secondary."""
+    status = {}
+    for cell in changeable:
+        value = values.get(cell, 0.0)
+        status[cell] = (
+            Status.LEFT_OUT if cell in left_out
+            else Status.SMALL if 0 < value < threshold else Status.SHOWN
+        )  # fmt: skip
+    return Protection(status)
+
+
+def test_a_public_table_that_fails_the_audit_is_not_written(workspace, reference, monkeypatch):
+    _views_in_sqlite(reference, workspace.warehouse_url)
+    monkeypatch.setattr(public_module, "protect", _naive_protect)
+    result = dg.materialize(
+        [evaluation_extracts, public_tables, public_tables_withstand_attack, public_extracts],
+        partition_key="2013-10-01",
+        resources={
+            "warehouse": ViewsAsTables(url=workspace.warehouse_url),
+            "files": FilesResource(
+                inbox_dir=str(workspace.inbox),
+                archive_dir=str(workspace.archive),
+                extracts_dir=str(workspace.extracts),
+                data_docs_dir=str(workspace.data_docs),
+            ),
+            "programme": ProgrammeResource(reference_dir=str(workspace.reference_dir)),
+        },
+        raise_on_error=False,
+    )
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed
+    assert check.metadata["cells_pinned"].value > 0
+    # R-BEG (one CSO, left out) is the country minus Vojvodina, both published.
+    pinned = check.metadata["pinned"].value
+    assert "R-BEG VOT_ASSISTED 2013Q4 (left out) can only be 17 to 17" in pinned
+    assert "RS VOT_ASSISTED 2013Q4 (34) = R-BEG VOT_ASSISTED 2013Q4 (left out)" in pinned
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey("public_extracts") not in materialized
+    assert dg.AssetKey("evaluation_extracts") in materialized  # internal files are written
+    assert not list(workspace.extracts.glob("*/public"))

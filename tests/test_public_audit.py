@@ -9,15 +9,26 @@ cell its feasible interval.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import random
 
 import pandas as pd
-from test_extracts_scenario import RUN, full_inputs, random_inputs
+import pytest
+from test_extracts_scenario import (
+    RUN,
+    _fact,
+    empty_issues,
+    full_inputs,
+    random_inputs,
+    views,
+)
 
-from lct_pipeline.extracts import quarter_scope, render_public, year_scope
+from lct_pipeline.extracts import ExtractInputs, quarter_scope, render_public, year_scope
 from lct_pipeline.extracts.audit import PublicTable, audit
 from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
 from lct_pipeline.extracts.public import figure_name, universe
+from lct_pipeline.reference import Area, Organisation
 
 COLUMNS = ["indicator_code", "period", "period_type", "area_level", "area_code", "breakdown",
            "breakdown_value", "numerator", "denominator", "value", "target", "expected_to_date",
@@ -208,3 +219,68 @@ def test_every_scope_of_random_networks_passes_and_matches_its_plan(reference):
             assert result.passed, (seed, [f.chain for f in result.findings])
             for cell in universe(reference, public.plan.periods):
                 assert result.status.get(cell, Status.SHOWN) is public.plan.of(cell)
+
+
+# --- a generated network: 40 CSOs in one- and many-CSO areas, two years and a half ----------
+
+NETWORK_QUARTERS = ["2012Q4", "2013Q1", "2013Q2", "2013Q3", "2013Q4", "2014Q1", "2014Q2"]
+
+
+def generated_network(reference, seed: int = 40):
+    """A registry of 40 CSOs (some joining late) in 3 regions and 9 municipalities, and
+    ``views`` of seeded counts of victims for seven quarters."""
+    rng = random.Random(seed)
+    areas = {"RS": Area("RS", "Country", "NATIONAL", None)}
+    sizes = {"A": [8, 1, 2, 1], "B": [12, 3, 1], "C": [1, 11]}  # CSOs per municipality
+    orgs = {}
+    for region, municipalities in sizes.items():
+        areas[f"R-{region}"] = Area(f"R-{region}", f"Region {region}", "REGION", "RS")
+        for i, size in enumerate(municipalities):
+            code = f"M-{region}{i}"
+            areas[code] = Area(code, f"Municipality {region}{i}", "MUNICIPALITY", f"R-{region}")
+            for _ in range(size):
+                org = f"CSO{len(orgs) + 1:02d}"
+                start = "2013Q3" if rng.random() < 0.1 else "2012Q4"
+                orgs[org] = Organisation(org, f"Org {org}", code, start)
+    network = dataclasses.replace(reference, organisations=orgs, areas=areas)
+    facts, reporting = [], {}
+    for quarter in NETWORK_QUARTERS:
+        for org in network.active_orgs(quarter):
+            sent = rng.random() > 0.1
+            reporting[(org, quarter)] = (int(sent), int(sent))
+            if not sent:
+                continue
+            assisted = 0
+            for sex in ("F", "M"):
+                for age in ("CHILD", "ADULT"):
+                    value = rng.choice([0, 0, 0, 1, 1, 2, 3, 6])
+                    assisted += value
+                    facts.append(_fact(org, quarter, "VOT_ASSISTED", value, sex=sex, age_group=age))
+            facts.append(_fact(org, quarter, "VOT_IDENTIFIED", assisted + rng.choice([0, 1, 4])))
+            facts.append(_fact(org, quarter, "SERVICES_PROVIDED", 2 * assisted))
+    codes = ["IND03", "IND04", "IND05", "IND06"]
+    indicators, completeness = views(network, facts, reporting, NETWORK_QUARTERS, codes)
+    subs, rejections, warnings = empty_issues()
+    return network, ExtractInputs(indicators, completeness, rejections, warnings, subs)
+
+
+@pytest.mark.slow
+def test_a_generated_network_withstands_the_attacker_in_every_quarter_and_year(reference):
+    network, inputs = generated_network(reference)
+    scopes = [quarter_scope(q) for q in NETWORK_QUARTERS] + [year_scope(2012), year_scope(2013)]
+    published = {"NATIONAL": 0, "hidden": 0}
+    for scope in scopes:
+        public = render_public(inputs, scope, network, RUN)
+        result = audit(_published_tables(public), network, 5)
+        assert result.passed, (scope.label, [f.chain for f in result.findings][:3])
+        for cell in universe(network, public.plan.periods):
+            assert result.status.get(cell, Status.SHOWN) is public.plan.of(cell)
+        counts = public.plan.counts((scope.label, scope.period_type), network)
+        published["NATIONAL"] += int(counts["published"].iloc[0])
+        published["hidden"] += int(counts["hidden"].sum())
+        # Municipalities of one or two CSOs publish nothing on victims.
+        indicators = _published_tables(public)[-1].indicators
+        sensitive = indicators[indicators["indicator_code"].isin(["IND03", "IND04"])]
+        assert not {"M-A1", "M-A2", "M-A3", "M-B2", "M-C0"} & set(sensitive["area_code"])
+    # The tables stay useful: national figures on victims are published.
+    assert published["NATIONAL"] > 0 and published["hidden"] > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,63 @@ def test_rows_of_every_submission_add_up(sample_run):
 @pytest.mark.parametrize("table", [*VIEWS, "raw_files", "raw_rows"])
 def test_a_second_run_leaves_every_view_and_raw_table_identical(sample_run, table):
     pd.testing.assert_frame_equal(sample_run["second"][table], sample_run["first"][table])
+
+
+def _public_table(folder: Path, label: str):
+    from lct_pipeline.extracts.audit import PublicTable
+
+    return PublicTable.from_csv(
+        (folder / f"lct_{label}_public_indicators.csv").read_bytes(),
+        (folder / f"lct_{label}_public_left_out.csv").read_bytes(),
+        (label, "Q" if "Q" in label else "Y"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("year", "quarters"),
+    [("2012", ["2012Q4"]), ("2013", ["2013Q1", "2013Q2", "2013Q3", "2013Q4"])],
+)
+def test_the_published_files_of_every_period_withstand_the_attacker(sample_run, year, quarters):
+    """The public folders as written by `lct run --all`, read as an attacker would."""
+    from lct_pipeline.extracts.audit import audit
+    from lct_pipeline.reference import load_reference
+
+    reference = load_reference(ROOT / "data" / "reference")
+    extracts = sample_run["root"] / "extracts"
+    tables = [_public_table(extracts / q / "public", q) for q in quarters]
+    tables.append(_public_table(extracts / year / "public", year))
+    result = audit(tables, reference, 5)
+    assert result.passed, [f.chain for f in result.findings]
+    assert result.intervals  # the audit saw hidden cells and gave each an interval
+    for table in tables[:-1]:
+        assert audit([table], reference, 5).passed
+    # The one-CSO areas (every municipality, Beograd) publish no figure on victims.
+    sensitive = {"IND03", "IND04", "IND05", "IND06"}
+    for table in tables:
+        rows = table.indicators[table.indicators["indicator_code"].isin(sensitive)]
+        assert set(rows["area_level"]) <= {"NATIONAL", "REGION"}
+        assert "R-BEG" not in set(rows["area_code"])
+
+
+def test_public_folders_name_no_cso_and_no_input_file(sample_run):
+    extracts = sample_run["root"] / "extracts"
+    folders = sorted(extracts.glob("*/public"))
+    assert [f.parent.name for f in folders] == [
+        "2012", "2012Q4", "2013", "2013Q1", "2013Q2", "2013Q3", "2013Q4",
+    ]  # fmt: skip
+    for folder in folders:
+        names = {p.name for p in folder.iterdir()}
+        assert "manifest.json" in names
+        assert not [n for n in names if n.endswith(".html") or "internal" in n]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert "input_files" not in manifest
+        for path in folder.glob("*.csv"):
+            text = path.read_text(encoding="utf-8-sig")
+            # CSO codes, and input files such as 2013Q1/cso12.csv
+            assert not re.search(r"CSO\d|cso\d|\.xlsx|\.csv", text), path.name
+    # The year shows the country's figure on victims assisted.
+    rows = (extracts / "2013/public/lct_2013_public_indicators.csv").read_text(encoding="utf-8-sig")
+    assert (
+        "IND03,victims assisted through local networks,2013,Y,NATIONAL,RS,Srbija,TOTAL,_T,40,"
+        in rows
+    )
