@@ -68,6 +68,9 @@ class Interval:
     # What pins it: the equations and the label bounds the two programs used.
     equations: tuple[Equation, ...] = ()
     bounds: tuple[Hashable, ...] = ()
+    # False: not solved for, but two feasible solutions found for other cells already
+    # give it this much room (the true interval is at least as wide).
+    exact: bool = True
 
     @property
     def width(self) -> float:
@@ -133,14 +136,21 @@ class System:
                         todo.append(other)
         return sorted(seen, key=repr), [self.equations[i] for i in sorted(rows)]
 
-    def intervals(self, cells: Iterable[Hashable] | None = None) -> dict[Hashable, Interval]:
-        """The feasible interval of every unknown of the components holding ``cells``."""
+    def intervals(
+        self, cells: Iterable[Hashable] | None = None, *, exact: bool = True
+    ) -> dict[Hashable, Interval]:
+        """The feasible interval of every unknown of the components holding ``cells``.
+
+        With ``exact=False`` a cell whose protection the solutions found for other
+        cells already prove is not solved for (its interval is then inner, ``exact``
+        False): the audit's pass or fail is the same, at a fraction of the programs.
+        """
         todo = [c for c in (self.status if cells is None else cells) if self.is_unknown(c)]
         result: dict[Hashable, Interval] = {}
         for cell in sorted(todo, key=repr):
             if cell not in result:
                 unknowns, equations = self.component(cell)
-                result |= self._solve(unknowns, equations)
+                result |= self._solve(unknowns, equations, skip_proven=not exact)
         return result
 
     def interval(self, cell: Hashable) -> Interval:
@@ -151,12 +161,16 @@ class System:
     def violations(self, cells: Iterable[Hashable] | None = None) -> dict[Hashable, Interval]:
         return {
             c: iv
-            for c, iv in self.intervals(cells).items()
+            for c, iv in self.intervals(cells, exact=False).items()
             if not is_protected(self.status[c], iv, self.threshold)
         }
 
     def _solve(
-        self, unknowns: list[Hashable], equations: list[Equation], only: Hashable | None = None
+        self,
+        unknowns: list[Hashable],
+        equations: list[Equation],
+        only: Hashable | None = None,
+        skip_proven: bool = False,
     ) -> dict:
         column = {c: i for i, c in enumerate(unknowns)}
         by_column: list[list[tuple[int, float]]] = [[] for _ in unknowns]
@@ -175,11 +189,25 @@ class System:
                     if only is None or c == only}  # fmt: skip
         solver = _Solver(by_column, rhs, bounds)
         result = {}
+        # The smallest and largest value of each cell over the solutions seen so far.
+        inner_low = np.full(len(unknowns), np.inf)
+        inner_high = np.full(len(unknowns), -np.inf)
         for i, cell in enumerate(unknowns):
             if only is not None and cell != only:
                 continue
-            low, low_eqs, low_bounds = solver.extreme(i, highspy.ObjSense.kMinimize)
-            high, high_eqs, high_bounds = solver.extreme(i, highspy.ObjSense.kMaximize)
+            if skip_proven and inner_low[i] <= inner_high[i]:
+                inner = Interval(float(inner_low[i]), float(inner_high[i]), exact=False)
+                if is_protected(self.status[cell], inner, self.threshold):
+                    result[cell] = inner
+                    continue
+            low, low_eqs, low_bounds, x = solver.extreme(i, highspy.ObjSense.kMinimize)
+            if x is not None:
+                np.minimum(inner_low, x, out=inner_low)
+                np.maximum(inner_high, x, out=inner_high)
+            high, high_eqs, high_bounds, x = solver.extreme(i, highspy.ObjSense.kMaximize)
+            if x is not None:
+                np.minimum(inner_low, x, out=inner_low)
+                np.maximum(inner_high, x, out=inner_high)
             result[cell] = Interval(
                 low,
                 high,
@@ -214,7 +242,7 @@ class _Solver:
         self.highs.passModel(lp)
         self.current: int | None = None
 
-    def extreme(self, i: int, sense) -> tuple[float, set[int], set[int]]:
+    def extreme(self, i: int, sense) -> tuple[float, set[int], set[int], np.ndarray | None]:
         highs = self.highs
         if self.current != i:
             cost = np.zeros(self.n)
@@ -230,13 +258,14 @@ class _Solver:
             highspy.HighsModelStatus.kUnbounded,
             highspy.HighsModelStatus.kUnboundedOrInfeasible,
         ):
-            return math.inf, set(), set()
+            return math.inf, set(), set(), None
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
         solution = highs.getSolution()
         equations = {j for j, d in enumerate(solution.row_dual) if abs(d) > 1e-9}
         used = {j for j, d in enumerate(solution.col_dual) if abs(d) > 1e-9 and j != i}
-        return _round(highs.getInfo().objective_function_value), equations, used
+        value = _round(highs.getInfo().objective_function_value)
+        return value, equations, used, np.asarray(solution.col_value)
 
 
 def _round(value: float) -> float:
