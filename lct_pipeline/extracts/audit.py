@@ -99,7 +99,8 @@ class AuditResult:
         return LABELS.get(self.status[cell], "").format(t=self.threshold)
 
     def table(self) -> pd.DataFrame:
-        """Every hidden cell with the whole numbers an attacker can narrow it to."""
+        """Every hidden cell with the whole numbers an attacker can narrow it to (``exact``
+        False: at least this many, proven by two solutions found for other cells)."""
         lines = []
         for cell in sorted(self.intervals):
             low, high = integer_interval(self.intervals[cell])
@@ -113,6 +114,7 @@ class AuditResult:
                     "highest": "no limit" if math.isinf(high) else int(high),
                     "protected": is_protected(self.status[cell], self.intervals[cell],
                                               self.threshold),
+                    "exact": self.intervals[cell].exact,
                 }
             )  # fmt: skip
         return pd.DataFrame(lines)
@@ -129,8 +131,15 @@ def _parse(text: str) -> Status | float | None:
     return float(text)
 
 
-def audit(tables: Iterable[PublicTable], reference: Reference, threshold: int) -> AuditResult:
-    """The feasible interval of every hidden cell of ``tables``, and the findings."""
+def audit(
+    tables: Iterable[PublicTable], reference: Reference, threshold: int, *, exact: bool = False
+) -> AuditResult:
+    """The feasible interval of every hidden cell of ``tables``, and the findings.
+
+    With ``exact`` every interval is solved for; without, a cell whose protection the
+    solutions found for other cells prove is reported with that (inner) interval.
+    Findings are the same either way, and always exact.
+    """
     tables = list(tables)
     periods = [t.period for t in tables]
     cells = universe(reference, periods)
@@ -188,7 +197,7 @@ def audit(tables: Iterable[PublicTable], reference: Reference, threshold: int) -
     if conflicts:
         return AuditResult(threshold, hidden_status, {}, [], "; ".join(conflicts))
     try:
-        intervals = system.intervals()
+        intervals = system.intervals(exact=exact)
     except InconsistentTables as error:
         return AuditResult(threshold, hidden_status, {}, [], str(error))
     result = AuditResult(threshold, hidden_status, intervals, [])

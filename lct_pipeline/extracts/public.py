@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -51,6 +51,19 @@ class Cell:
     period_type: str
     area_code: str
     quantity: Quantity
+    # Cells are dictionary keys in every step of the audit: hash the fields once.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (self.period, self.period_type, self.area_code, self.quantity)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        # String hashes differ between processes: a pickled cell hashes itself anew.
+        return (Cell, (self.period, self.period_type, self.area_code, self.quantity))
 
     @property
     def area(self) -> tuple[str, str, str]:

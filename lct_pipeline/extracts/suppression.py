@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
-from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
+from lct_pipeline.extracts.protection import Equation, Interval, Status, System
 
 
 @dataclass(frozen=True)
@@ -83,21 +83,28 @@ def protect(
     log: list[tuple[Hashable, str]] = []
     inherited: list[Hashable] = []
     # Hiding or leaving out a cell only widens every interval, so a cell once
-    # protected stays protected: after the first pass only the cells that failed
-    # and the cells newly hidden need looking at again.
-    pending = set(system.violations())
-    while pending:
-        cell = min(pending, key=repr)
-        interval = system.interval(cell)
-        if is_protected(status[cell], interval, threshold):
-            pending.discard(cell)
-            continue
-        if fixed and _bare(before.interval(cell)) == _bare(interval):
-            # As narrow before this table as after: the earlier tables said it already.
-            inherited.append(cell)
-            pending.discard(cell)
-            continue
-        pending |= _remedy(system, values, cell, interval, changeable, cost, log)
+    # protected stays protected: each round looks again only at the cells that
+    # failed and the cells newly hidden. In one round every failing cell gets a
+    # remedy unless an earlier remedy of the round touched what pins it (that one
+    # may have freed it already): one solve per component and round, not per cell.
+    pending: set[Hashable] | None = None
+    while pending is None or pending:
+        violated = system.violations(pending)
+        touched: set[Hashable] = set()
+        pending = set()
+        for cell in sorted(violated, key=repr):
+            interval = violated[cell]
+            chain = {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
+            if chain & touched:
+                pending.add(cell)
+                continue
+            if fixed and _bare(before.interval(cell)) == _bare(interval):
+                # As narrow before this table as after: the earlier tables said it already.
+                inherited.append(cell)
+                continue
+            changed = _remedy(system, values, cell, interval, changeable, cost, log)
+            touched |= changed
+            pending |= changed | {cell}
     return Protection({c: s for c, s in status.items() if c in changeable}, tuple(log),
                       tuple(inherited))  # fmt: skip
 
@@ -144,4 +151,4 @@ def _action(status: Status, value: float) -> Status | None:
 
 
 def _neighbours(system: System, cells: set[Hashable]) -> set[Hashable]:
-    return {c for eq in system.equations if any(x in cells for x in eq.cells) for c in eq.cells}
+    return {c for x in cells for eq in system.equations_of(x) for c in eq.cells}
