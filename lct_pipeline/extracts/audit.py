@@ -214,9 +214,8 @@ def audit(
         system.equations,
         threshold,
     )
-    inherited = [
-        f for f in findings if len(tables) > 1 and _same(before.interval(f.cell), f.interval)
-    ]
+    earlier = before.intervals_of([f.cell for f in findings]) if len(tables) > 1 else {}
+    inherited = [f for f in findings if f.cell in earlier and _same(earlier[f.cell], f.interval)]
     findings = [f for f in findings if f not in inherited]
     return AuditResult(threshold, hidden_status, intervals, findings, None, inherited)
 

@@ -155,8 +155,17 @@ class System:
 
     def interval(self, cell: Hashable) -> Interval:
         """The feasible interval of one unknown (two linear programs on its component)."""
-        unknowns, equations = self.component(cell)
-        return self._solve(unknowns, equations, only=cell)[cell]
+        return self.intervals_of([cell])[cell]
+
+    def intervals_of(self, cells: Iterable[Hashable]) -> dict[Hashable, Interval]:
+        """The exact intervals of ``cells`` only: one model per component they fall in."""
+        wanted = {c for c in cells if self.is_unknown(c)}
+        result: dict[Hashable, Interval] = {}
+        for cell in sorted(wanted, key=repr):
+            if cell not in result:
+                unknowns, equations = self.component(cell)
+                result |= self._solve(unknowns, equations, only=wanted & set(unknowns))
+        return result
 
     def violations(self, cells: Iterable[Hashable] | None = None) -> dict[Hashable, Interval]:
         return {
@@ -169,7 +178,7 @@ class System:
         self,
         unknowns: list[Hashable],
         equations: list[Equation],
-        only: Hashable | None = None,
+        only: set[Hashable] | None = None,
         skip_proven: bool = False,
     ) -> dict:
         column = {c: i for i, c in enumerate(unknowns)}
@@ -186,14 +195,14 @@ class System:
         bounds = [label_bounds(self.status[c], self.threshold) for c in unknowns]
         if not equations:
             return {c: Interval(*b) for c, b in zip(unknowns, bounds, strict=True)
-                    if only is None or c == only}  # fmt: skip
+                    if only is None or c in only}  # fmt: skip
         solver = _Solver(by_column, rhs, bounds)
         result = {}
         # The smallest and largest value of each cell over the solutions seen so far.
         inner_low = np.full(len(unknowns), np.inf)
         inner_high = np.full(len(unknowns), -np.inf)
         for i, cell in enumerate(unknowns):
-            if only is not None and cell != only:
+            if only is not None and cell not in only:
                 continue
             if skip_proven and inner_low[i] <= inner_high[i]:
                 inner = Interval(float(inner_low[i]), float(inner_high[i]), exact=False)

@@ -82,6 +82,7 @@ def protect(
     )
     log: list[tuple[Hashable, str]] = []
     inherited: list[Hashable] = []
+    earlier: dict[Hashable, Interval] = {}
     # Hiding or leaving out a cell only widens every interval, so a cell once
     # protected stays protected: each round looks again only at the cells that
     # failed and the cells newly hidden. In one round every failing cell gets a
@@ -90,6 +91,8 @@ def protect(
     pending: set[Hashable] | None = None
     while pending is None or pending:
         violated = system.violations(pending)
+        if fixed:  # the earlier tables never change: each cell's "before" is solved once
+            earlier |= before.intervals_of(set(violated) - set(earlier))
         touched: set[Hashable] = set()
         pending = set()
         for cell in sorted(violated, key=repr):
@@ -98,7 +101,7 @@ def protect(
             if chain & touched:
                 pending.add(cell)
                 continue
-            if fixed and _bare(before.interval(cell)) == _bare(interval):
+            if fixed and _bare(earlier[cell]) == _bare(interval):
                 # As narrow before this table as after: the earlier tables said it already.
                 inherited.append(cell)
                 continue
