@@ -32,7 +32,7 @@ from lct_pipeline.extracts import (  # noqa: E402
     render_public,
     year_scope,
 )
-from lct_pipeline.extracts.audit import PublicTable, audit  # noqa: E402
+from lct_pipeline.extracts.audit import audit  # noqa: E402
 from lct_pipeline.reference import Area, Organisation, load_reference  # noqa: E402
 from lct_pipeline.settings import DATA_DIR  # noqa: E402
 
@@ -71,26 +71,6 @@ def network(municipalities: int, seed: int):
     return net, ExtractInputs(indicators, completeness, rejections, warnings, subs)
 
 
-def tables_of(public) -> list[PublicTable]:
-    found = [
-        PublicTable.from_csv(
-            public.audited_with[f"lct_{p}_public_indicators.csv"],
-            public.audited_with[f"lct_{p}_public_left_out.csv"],
-            (p, t),
-        )
-        for p, t in public.plan.periods[:-1]
-    ]
-    label = public.scope.label
-    found.append(
-        PublicTable.from_csv(
-            public.files[f"lct_{label}_public_indicators.csv"],
-            public.files[f"lct_{label}_public_left_out.csv"],
-            public.plan.periods[-1],
-        )
-    )
-    return found
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--municipalities", type=int, default=40, help="per region")
@@ -107,7 +87,7 @@ def main() -> None:
         start = time.perf_counter()
         public = render_public(inputs, scope, net, run)
         planned = time.perf_counter()
-        result = audit(tables_of(public), net, 5)
+        result = audit(public.tables(), net, 5)
         audited = time.perf_counter()
         counts = public.plan.counts((scope.label, scope.period_type), net)
         published, hidden, left = (

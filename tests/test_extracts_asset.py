@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from test_extracts_scenario import hand_inputs
 
-from assets.extracts import (
+from assets.extracts import evaluation_extracts
+from assets.public import (
     ExtractsConfig,
-    evaluation_extracts,
     public_extracts,
     public_tables,
     public_tables_withstand_attack,
@@ -39,21 +39,25 @@ def _views_in_sqlite(reference, url: str) -> None:
     engine.dispose()
 
 
+def _resources(workspace) -> dict:
+    return {
+        "warehouse": ViewsAsTables(url=workspace.warehouse_url),
+        "files": FilesResource(
+            inbox_dir=str(workspace.inbox),
+            archive_dir=str(workspace.archive),
+            extracts_dir=str(workspace.extracts),
+            data_docs_dir=str(workspace.data_docs),
+        ),
+        "programme": ProgrammeResource(reference_dir=str(workspace.reference_dir)),
+    }
+
+
 def test_a_q4_partition_writes_the_quarter_and_the_year(workspace, reference):
     _views_in_sqlite(reference, workspace.warehouse_url)
     result = dg.materialize(
         [evaluation_extracts, public_tables, public_tables_withstand_attack, public_extracts],
         partition_key="2013-10-01",
-        resources={
-            "warehouse": ViewsAsTables(url=workspace.warehouse_url),
-            "files": FilesResource(
-                inbox_dir=str(workspace.inbox),
-                archive_dir=str(workspace.archive),
-                extracts_dir=str(workspace.extracts),
-                data_docs_dir=str(workspace.data_docs),
-            ),
-            "programme": ProgrammeResource(reference_dir=str(workspace.reference_dir)),
-        },
+        resources=_resources(workspace),
         run_config={"ops": {"public_tables": {"config": {"suppression_threshold": 3}}}},
     )
     assert result.success
@@ -123,16 +127,7 @@ def test_a_public_table_that_fails_the_audit_is_not_written(workspace, reference
     result = dg.materialize(
         [evaluation_extracts, public_tables, public_tables_withstand_attack, public_extracts],
         partition_key="2013-10-01",
-        resources={
-            "warehouse": ViewsAsTables(url=workspace.warehouse_url),
-            "files": FilesResource(
-                inbox_dir=str(workspace.inbox),
-                archive_dir=str(workspace.archive),
-                extracts_dir=str(workspace.extracts),
-                data_docs_dir=str(workspace.data_docs),
-            ),
-            "programme": ProgrammeResource(reference_dir=str(workspace.reference_dir)),
-        },
+        resources=_resources(workspace),
         raise_on_error=False,
     )
     [check] = result.get_asset_check_evaluations()

@@ -168,33 +168,12 @@ def test_the_interval_engine_on_a_plain_sum():
     assert found == {"a": (1.0, 4.0), "b": (5.0, 9.0), "c": (0.0, 4.0)}
 
 
-def _published_tables(public) -> list[PublicTable]:
-    """The tables of a rendered public extract: the earlier ones it adds to, then its own."""
-    tables = [
-        PublicTable.from_csv(
-            public.audited_with[f"lct_{p}_public_indicators.csv"],
-            public.audited_with[f"lct_{p}_public_left_out.csv"],
-            (p, t),
-        )
-        for p, t in public.plan.periods[:-1]
-    ]
-    label = public.scope.label
-    tables.append(
-        PublicTable.from_csv(
-            public.files[f"lct_{label}_public_indicators.csv"],
-            public.files[f"lct_{label}_public_left_out.csv"],
-            public.plan.periods[-1],
-        )
-    )
-    return tables
-
-
 def test_a_year_passes_the_audit_with_its_quarters_and_the_files_say_what_the_plan_decided(
     reference,
 ):
     """The year's table is made safe around its four quarters, as published before it."""
     public = render_public(full_inputs(reference), year_scope(2013), reference, RUN)
-    tables = _published_tables(public)
+    tables = public.tables()
     result = audit(tables, reference, 5)
     assert result.passed, [f.chain for f in result.findings]
     # An attacker reading the files sees exactly the statuses the pipeline chose.
@@ -215,7 +194,7 @@ def test_every_scope_of_random_networks_passes_and_matches_its_plan(reference):
         for scope in (quarter_scope("2013Q1"),):
             threshold = (5, 3, 10)[seed % 3]
             public = render_public(inputs, scope, reference, RUN, threshold=threshold)
-            result = audit(_published_tables(public), reference, threshold)
+            result = audit(public.tables(), reference, threshold)
             assert result.passed, (seed, [f.chain for f in result.findings])
             for cell in universe(reference, public.plan.periods):
                 assert result.status.get(cell, Status.SHOWN) is public.plan.of(cell)
@@ -271,7 +250,7 @@ def test_a_generated_network_withstands_the_attacker_in_every_quarter_and_year(r
     published = {"NATIONAL": 0, "hidden": 0}
     for scope in scopes:
         public = render_public(inputs, scope, network, RUN)
-        result = audit(_published_tables(public), network, 5)
+        result = audit(public.tables(), network, 5)
         assert result.passed, (scope.label, [f.chain for f in result.findings][:3])
         for cell in universe(network, public.plan.periods):
             assert result.status.get(cell, Status.SHOWN) is public.plan.of(cell)
@@ -279,7 +258,7 @@ def test_a_generated_network_withstands_the_attacker_in_every_quarter_and_year(r
         published["NATIONAL"] += int(counts["published"].iloc[0])
         published["hidden"] += int(counts["hidden"].sum())
         # Municipalities of one or two CSOs publish nothing on victims.
-        indicators = _published_tables(public)[-1].indicators
+        indicators = public.tables()[-1].indicators
         sensitive = indicators[indicators["indicator_code"].isin(["IND03", "IND04"])]
         assert not {"M-A1", "M-A2", "M-A3", "M-B2", "M-C0"} & set(sensitive["area_code"])
     # The tables stay useful: national figures on victims are published.

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from lct_pipeline.extracts import tables
+from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
@@ -86,6 +87,20 @@ class PublicExtract:
     # Public indicator and left-out tables of the periods published before (a year's
     # quarters): not part of the folder, but what the audit holds it against.
     audited_with: dict[str, bytes]
+
+    def tables(self) -> list[PublicTable]:
+        """What an attacker of this extract holds: the earlier tables, then its own."""
+        found = []
+        for period, ptype in self.plan.periods:
+            files = self.files if period == self.scope.label else self.audited_with
+            found.append(
+                PublicTable.from_csv(
+                    files[f"lct_{period}_public_indicators.csv"],
+                    files[f"lct_{period}_public_left_out.csv"],
+                    (period, ptype),
+                )
+            )
+        return found
 
 
 def input_files(submissions: pd.DataFrame, scope: Scope) -> list[InputFile]:

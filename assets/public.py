@@ -1,0 +1,249 @@
+"""Public extracts: staged, audited as an attacker would, and only then written (SPEC §9).
+
+Three steps, so that a public file that fails the audit is never written:
+``public_tables`` stages the candidate files, the blocking check
+``public_tables_withstand_attack`` audits them reading only those files, and
+``public_extracts`` writes ``<period>/public/`` once it has passed.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.extracts import built_scopes, run_info, scope_labels
+from assets.metadata import markdown_table
+from assets.partitions import quarter_of, quarterly_partitions
+from lct_pipeline import periods
+from lct_pipeline.extracts import (
+    DEFAULT_MIN_CONTRIBUTORS,
+    DEFAULT_THRESHOLD,
+    MIN_THRESHOLD,
+    read_views,
+    render_public,
+    scopes_for,
+)
+from lct_pipeline.extracts.audit import PublicTable, audit
+from lct_pipeline.extracts.build import AUDIT_FOLDER, PUBLIC_FOLDER
+from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
+from resources import FilesResource, ProgrammeResource, WarehouseResource
+
+STAGING = ".staging"  # under the extracts folder: candidates the audit has not passed yet
+
+
+class ExtractsConfig(dg.Config):
+    """Settings a data officer may change from the launchpad."""
+
+    suppression_threshold: int = Field(
+        default=DEFAULT_THRESHOLD,
+        ge=MIN_THRESHOLD,
+        description=(
+            "Public extracts show a count of victims from 1 to this number minus one as"
+            " '<threshold>' (default 5: counts 1-4 are shown as '<5')."
+        ),
+    )
+    min_contributors: int = Field(
+        default=DEFAULT_MIN_CONTRIBUTORS,
+        ge=DEFAULT_MIN_CONTRIBUTORS,
+        description=(
+            "Figures on victims are published only for areas where at least this many CSOs"
+            " reported values in the period (at least 3: no public figure may be one or two"
+            " CSOs' own)."
+        ),
+    )
+
+
+def _staging(files: FilesResource, period: str) -> Path:
+    return files.extracts / STAGING / period
+
+
+@dg.asset(
+    partitions_def=quarterly_partitions,
+    group_name="extracts",
+    deps=["indicator_values", "reporting_completeness"],
+    kinds={"python", "excel", "csv"},
+    owners=["team:data-officers"],
+)
+def public_tables(
+    context: dg.AssetExecutionContext,
+    config: ExtractsConfig,
+    warehouse: WarehouseResource,
+    files: FilesResource,
+    programme: ProgrammeResource,
+) -> dg.MaterializeResult:
+    """The public tables of the quarter (and of its year after a Q4), staged for the audit.
+
+    No CSO-level rows and no comments; figures on victims only for areas where enough
+    CSOs reported, counts from 1 to 4 shown as ``<5`` and more cells hidden until no
+    published figure, of this period or an earlier one, pins a hidden count. They are
+    staged, not published: ``public_extracts`` writes them once the audit has passed.
+    """
+    period = quarter_of(context)
+    reference = programme.reference()
+    scopes = scopes_for(period)
+    inputs = read_views(warehouse.get_engine(), period, scope_labels(scopes))
+    run = run_info(context)
+    staging = _staging(files, period)
+    shutil.rmtree(staging, ignore_errors=True)
+    counts, left_out, hidden = [], 0, 0
+    for scope in built_scopes(context, scopes, inputs):
+        extract = render_public(
+            inputs,
+            scope,
+            reference,
+            run,
+            threshold=config.suppression_threshold,
+            min_contributors=config.min_contributors,
+        )
+        folder = staging / scope.label
+        write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
+        for name, data in extract.audited_with.items():
+            atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
+        own = (scope.label, scope.period_type)
+        table = extract.plan.counts(own, reference)
+        counts.append(table.assign(period=scope.label))
+        left_out += int(table["left_out"].iloc[0]) if not table.empty else 0
+        hidden += int(table["hidden"].iloc[0]) if not table.empty else 0
+    summary = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame()
+    national = summary[summary["area_level"] == "NATIONAL"] if counts else summary
+    return dg.MaterializeResult(
+        metadata={
+            "quarter": period,
+            "staged": dg.MetadataValue.path(str(staging)),
+            "suppression_threshold": config.suppression_threshold,
+            "min_contributors": config.min_contributors,
+            "sensitive_cells_published": int(national["published"].sum()) if counts else 0,
+            "sensitive_cells_hidden": hidden,
+            "sensitive_cells_left_out": left_out,
+            "dagster/row_count": int(summary["published"].sum()) if counts else 0,
+            "by_area": markdown_table(summary),
+        }
+    )
+
+
+def _staged_tables(folder: Path) -> list[PublicTable]:
+    """The tables an attacker of this extract holds: the earlier ones, then its own."""
+    label = folder.name
+    earlier = sorted(
+        p.name.removesuffix("_public_indicators.csv").removeprefix("lct_")
+        for p in (folder / AUDIT_FOLDER).glob("lct_*_public_indicators.csv")
+    )
+    tables = []
+    for period, where in [*((p, folder / AUDIT_FOLDER) for p in earlier), (label, folder)]:
+        tables.append(
+            PublicTable.from_csv(
+                (where / f"lct_{period}_public_indicators.csv").read_bytes(),
+                (where / f"lct_{period}_public_left_out.csv").read_bytes(),
+                (period, "Q" if "Q" in period else "Y"),
+            )
+        )
+    return tables
+
+
+@dg.asset_check(
+    asset=public_tables,
+    blocking=True,
+    partitions_def=quarterly_partitions,
+    description="The attacker of SPEC §9, with the staged public files and the earlier ones"
+    " they add to: linear programming over every additive relation, with the labels read as"
+    " bounds (<5 is 1 to 4, [c] at least 5). Fails when a hidden count can be narrowed more"
+    " than its label says; the public files are then not written. Its metadata names each"
+    " such count and the published figures that pin it.",
+)
+def public_tables_withstand_attack(
+    context: dg.AssetCheckExecutionContext,
+    files: FilesResource,
+    programme: ProgrammeResource,
+) -> dg.AssetCheckResult:
+    period = periods.from_partition_key(context.partition_key)
+    reference = programme.reference()
+    checked, intervals, findings, inherited, errors = 0, [], [], 0, []
+    for folder in sorted(p for p in _staging(files, period).iterdir() if p.is_dir()):
+        # The threshold the tables were made with (their labels say "<threshold").
+        threshold = json.loads((folder / MANIFEST).read_text())["suppression_threshold"]
+        result = audit(_staged_tables(folder), reference, threshold)
+        if result.error:
+            errors.append(f"{folder.name}: {result.error}")
+        checked += len(result.intervals)
+        inherited += len(result.inherited)
+        intervals.append(result.table().assign(extract=folder.name))
+        findings += [
+            {"extract": folder.name, "count": repr(f.cell), "label": f.label, "chain": f.chain}
+            for f in result.findings
+        ]
+    table = pd.concat(intervals, ignore_index=True) if intervals else pd.DataFrame()
+    passed = not findings and not errors
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=None if passed else _failure(errors, findings),
+        metadata={
+            "hidden_cells_audited": checked,
+            "cells_pinned": len(findings),
+            "narrow_before_this_table": inherited,
+            "pinned": dg.MetadataValue.md(_pinned(findings)),
+            "intervals": markdown_table(table),
+        },
+    )
+
+
+def _failure(errors: list[str], findings: list[dict]) -> str:
+    if errors:
+        return "; ".join(errors)
+    return f"{len(findings)} hidden count(s) can be worked out; the public files were not written"
+
+
+def _pinned(findings: list[dict], limit: int = 20) -> str:
+    """Each pinned count with the chain of published figures that pins it."""
+    blocks = [
+        f"**{f['count']}** ({f['extract']})\n```\n{f['chain']}\n```" for f in findings[:limit]
+    ]
+    if len(findings) > limit:
+        blocks.append(f"_{len(findings) - limit} more; every interval is in `intervals`_")
+    return "\n\n".join(blocks) or "_none_"
+
+
+@dg.asset(
+    partitions_def=quarterly_partitions,
+    group_name="extracts",
+    deps=[public_tables],
+    kinds={"python", "excel", "csv"},
+    owners=["team:data-officers"],
+)
+def public_extracts(
+    context: dg.AssetExecutionContext, files: FilesResource
+) -> dg.MaterializeResult:
+    """The public folders (``<period>/public/``), written only after the audit passed.
+
+    Each can be published as it is: the public workbook, its CSVs and a manifest of its
+    own; no CSO, no input file and no internal report is in it.
+    """
+    period = quarter_of(context)
+    staging = _staging(files, period)
+    written = []
+    for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest.pop("files", None)
+        names = [f["name"] for f in json.loads((folder / MANIFEST).read_text())["files"]]
+        target = files.extracts / folder.name / PUBLIC_FOLDER
+        paths = write_extract_folder(
+            target,
+            {name: (folder / name).read_bytes() for name in names},
+            manifest,
+            prefix=f"lct_{folder.name}_",
+        )
+        written += paths
+        context.log.info(f"{folder.name}: {len(paths)} public files in {target}")
+    shutil.rmtree(staging, ignore_errors=True)
+    return dg.MaterializeResult(
+        metadata={
+            "quarter": period,
+            "dagster/row_count": len(written),
+            "files": dg.MetadataValue.md(
+                "\n".join(f"- `{p.relative_to(files.extracts).as_posix()}`" for p in written)
+            ),
+        }
+    )
