@@ -88,7 +88,7 @@ def public_tables(
     run = run_info(context)
     staging = _staging(files, period)
     shutil.rmtree(staging, ignore_errors=True)
-    counts, left_out, hidden = [], 0, 0
+    counts = []
     for scope in built_scopes(context, scopes, inputs):
         extract = render_public(
             inputs,
@@ -102,23 +102,23 @@ def public_tables(
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
         for name, data in extract.audited_with.items():
             atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
-        own = (scope.label, scope.period_type)
-        table = extract.plan.counts(own, reference)
+        table = extract.plan.counts((scope.label, scope.period_type), reference)
         counts.append(table.assign(period=scope.label))
-        left_out += int(table["left_out"].iloc[0]) if not table.empty else 0
-        hidden += int(table["hidden"].iloc[0]) if not table.empty else 0
-    summary = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame()
-    national = summary[summary["area_level"] == "NATIONAL"] if counts else summary
+    # Sensitive cells by period and area: the country's own, and each region's with its
+    # municipalities'.
+    summary = pd.concat(counts, ignore_index=True)
+    summary = summary[["period", *(c for c in summary.columns if c != "period")]]
+    totals = {c: int(summary[c].sum()) for c in ("published", "hidden", "left_out")}
     return dg.MaterializeResult(
         metadata={
             "quarter": period,
             "staged": dg.MetadataValue.path(str(staging)),
             "suppression_threshold": config.suppression_threshold,
             "min_contributors": config.min_contributors,
-            "sensitive_cells_published": int(national["published"].sum()) if counts else 0,
-            "sensitive_cells_hidden": hidden,
-            "sensitive_cells_left_out": left_out,
-            "dagster/row_count": int(summary["published"].sum()) if counts else 0,
+            "sensitive_cells_published": totals["published"],
+            "sensitive_cells_hidden": totals["hidden"],
+            "sensitive_cells_left_out": totals["left_out"],
+            "dagster/row_count": totals["published"],
             "by_area": markdown_table(summary),
         }
     )

@@ -141,3 +141,21 @@ def test_a_public_table_that_fails_the_audit_is_not_written(workspace, reference
     assert dg.AssetKey("public_extracts") not in materialized
     assert dg.AssetKey("evaluation_extracts") in materialized  # internal files are written
     assert not list(workspace.extracts.glob("*/public"))
+
+
+def test_the_staged_tables_report_cells_published_hidden_and_left_out(workspace, reference):
+    _views_in_sqlite(reference, workspace.warehouse_url)
+    result = dg.materialize(
+        [public_tables], partition_key="2013-10-01", resources=_resources(workspace)
+    )
+    [event] = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    # 9 counts × 18 areas, for the quarter and for the year
+    cells = sum(metadata[f"sensitive_cells_{k}"].value for k in ("published", "hidden", "left_out"))
+    assert cells == 2 * 9 * 18
+    assert metadata["sensitive_cells_published"].value > 0
+    table = metadata["by_area"].value
+    assert table.startswith("| period | area_level | area_code | published | hidden | left_out |")
+    assert "| 2013Q4 | NATIONAL | RS |" in table and "| 2013 | REGION | R-BEG |" in table
+    staged = workspace.extracts / ".staging" / "2013Q4"
+    assert (staged / "2013" / "audited_with" / "lct_2013Q4_public_indicators.csv").is_file()
