@@ -109,7 +109,7 @@ def test_the_launchpad_threshold_defaults_to_5_and_refuses_less_than_2():
         ExtractsConfig(suppression_threshold=1)
 
 
-def _naive_protect(values, equations, threshold, *, changeable, left_out=(), fixed=None, cost):
+def _naive_protect(values, equations, threshold, *, changeable, left_out=(), fixed=None, **_):
     """A broken suppression: small counts and areas with few CSOs only, nothing secondary."""
     status = {}
     for cell in changeable:

@@ -85,15 +85,22 @@ def label_bounds(status: Status, threshold: int) -> tuple[float, float]:
     return 0.0, math.inf
 
 
-def is_protected(status: Status, interval: Interval, threshold: int) -> bool:
-    """Whether the whole numbers in ``interval`` say no more than the label (module doc)."""
+def is_protected(
+    status: Status, interval: Interval, threshold: int, *, zero_ok: bool = True
+) -> bool:
+    """Whether the whole numbers in ``interval`` say no more than the label (module doc).
+
+    Every rule but one holds for any wider interval too; "zero alone" does not (a
+    count forced to zero is no longer protected once it may be 1 to 3), so it is
+    never used to judge an inner interval (``zero_ok=False``).
+    """
     if status is Status.SHOWN:
         return True
     low, high = integer_interval(interval)
     small_range = low <= 1 and high >= threshold - 1
     if status is Status.SMALL:
         return small_range
-    return high - low >= threshold - 1 or small_range or high <= 0
+    return high - low >= threshold - 1 or small_range or (zero_ok and high <= 0)
 
 
 class InconsistentTables(ValueError):
@@ -139,18 +146,19 @@ class System:
     def intervals(
         self, cells: Iterable[Hashable] | None = None, *, exact: bool = True
     ) -> dict[Hashable, Interval]:
-        """The feasible interval of every unknown of the components holding ``cells``.
+        """The feasible interval of every unknown (of ``cells`` only, if given).
 
         With ``exact=False`` a cell whose protection the solutions found for other
         cells already prove is not solved for (its interval is then inner, ``exact``
         False): the audit's pass or fail is the same, at a fraction of the programs.
         """
         todo = [c for c in (self.status if cells is None else cells) if self.is_unknown(c)]
+        only = None if cells is None else set(todo)
         result: dict[Hashable, Interval] = {}
         for cell in sorted(todo, key=repr):
             if cell not in result:
                 unknowns, equations = self.component(cell)
-                result |= self._solve(unknowns, equations, skip_proven=not exact)
+                result |= self._solve(unknowns, equations, only=only, skip_proven=not exact)
         return result
 
     def interval(self, cell: Hashable) -> Interval:
@@ -206,7 +214,7 @@ class System:
                 continue
             if skip_proven and inner_low[i] <= inner_high[i]:
                 inner = Interval(float(inner_low[i]), float(inner_high[i]), exact=False)
-                if is_protected(self.status[cell], inner, self.threshold):
+                if is_protected(self.status[cell], inner, self.threshold, zero_ok=False):
                     result[cell] = inner
                     continue
             low, low_eqs, low_bounds, x = solver.extreme(i, highspy.ObjSense.kMinimize)

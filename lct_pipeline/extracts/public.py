@@ -311,6 +311,7 @@ def plan_scope(
             left_out={c for c in changeable if c.area_code in few},
             fixed=status,
             cost=cost,
+            forced=_beside_one_hidden(changeable, quarters, status, values, period),
         )
         status |= protection.status
         log += protection.log
@@ -319,6 +320,26 @@ def plan_scope(
             if status[cell] is Status.LEFT_OUT and cell.area not in left_out:
                 left_out[cell] = LEFT_OUT_PROTECT
     return Plan(threshold, min_contributors, tuple(periods), status, values, left_out, tuple(log))
+
+
+def _beside_one_hidden(
+    changeable: set[Cell],
+    quarters: tuple[str, ...],
+    status: Mapping[Cell, Status],
+    values: Mapping[Cell, float],
+    period: Period,
+) -> set[Cell]:
+    """A year's counts that are the sum of published quarters with exactly one of them
+    hidden: shown, they would give that one away (year minus the other quarters)."""
+    if period[1] == QUARTER:
+        return set()
+    forced = set()
+    for cell in changeable:
+        parts = [Cell(q, QUARTER, cell.area_code, cell.quantity) for q in quarters]
+        hidden = [p for p in parts if status.get(p, Status.SHOWN) is not Status.SHOWN]
+        if len(hidden) == 1 and values.get(hidden[0], 0.0) != 0:
+            forced.add(cell)
+    return forced
 
 
 def _unseen(

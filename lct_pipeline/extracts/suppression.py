@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
-from lct_pipeline.extracts.protection import Equation, Interval, Status, System
+from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,14 @@ def protect(
     left_out: set[Hashable] = frozenset(),
     fixed: Mapping[Hashable, Status] | None = None,
     cost: Callable[[Hashable], tuple],
+    forced: set[Hashable] = frozenset(),
 ) -> Protection:
     """Statuses for ``changeable`` cells (``values``: their true counts) that pass the audit.
 
     ``left_out``: changeable cells whose area has too few contributors. ``fixed``:
     statuses of already published cells (their shown values are in ``values``).
-    ``cost`` orders candidates (cheapest first).
+    ``cost`` orders candidates (cheapest first). ``forced``: shown cells the loop would
+    hide first anyway (a year's count beside a single hidden quarter), hidden at once.
     """
     status: dict[Hashable, Status] = dict(fixed or {})
     for cell in changeable:
@@ -69,6 +71,8 @@ def protect(
             status[cell] = Status.LEFT_OUT
         elif 0 < value < threshold:
             status[cell] = Status.SMALL
+        elif cell in forced and value != 0:
+            status[cell] = Status.SECONDARY
         else:
             status[cell] = Status.SHOWN
     shown = {c: float(values.get(c, 0.0)) for c, s in status.items() if s is Status.SHOWN}
@@ -84,17 +88,23 @@ def protect(
     inherited: list[Hashable] = []
     earlier: dict[Hashable, Interval] = {}
     # Hiding or leaving out a cell only widens every interval, so a cell once
-    # protected stays protected: each round looks again only at the cells that
-    # failed and the cells newly hidden. In one round every failing cell gets a
-    # remedy unless an earlier remedy of the round touched what pins it (that one
-    # may have freed it already): one solve per component and round, not per cell.
+    # protected stays protected, except one protected by being zero alone (it may
+    # become 0 to 3): each round looks again at the cells that failed, the cells
+    # newly hidden and those zeros. In one round every failing cell gets a remedy
+    # unless an earlier remedy of the round touched what pins it (that one may have
+    # freed it already): one solve per component and round, not per cell.
     pending: set[Hashable] | None = None
-    while pending is None or pending:
-        violated = system.violations(pending)
+    zeros: set[Hashable] = set()
+    while True:
+        found = system.intervals(pending, exact=False)
+        violated = {c: iv for c, iv in found.items() if not is_protected(status[c], iv, threshold)}
+        zeros |= {c for c, iv in found.items() if c not in violated and iv.exact and iv.high <= 0}
+        if not violated:
+            break
         if fixed:  # the earlier tables never change: each cell's "before" is solved once
             earlier |= before.intervals_of(set(violated) - set(earlier))
         touched: set[Hashable] = set()
-        pending = set()
+        pending = set(zeros)
         for cell in sorted(violated, key=repr):
             interval = violated[cell]
             chain = {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
