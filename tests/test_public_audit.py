@@ -26,8 +26,8 @@ from test_extracts_scenario import (
 
 from lct_pipeline.extracts import ExtractInputs, quarter_scope, render_public, year_scope
 from lct_pipeline.extracts.audit import PublicTable, audit
+from lct_pipeline.extracts.cells import figure_name, universe
 from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
-from lct_pipeline.extracts.public import figure_name, universe
 from lct_pipeline.reference import Area, Organisation
 
 COLUMNS = ["indicator_code", "period", "period_type", "area_level", "area_code", "breakdown",

@@ -22,6 +22,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lct_pipeline.extracts.cells import (
+    LEVEL_RANK,
+    Cell,
+    Period,
+    equations,
+    figure_name,
+    row_cells,
+    universe,
+)
 from lct_pipeline.extracts.protection import (
     Equation,
     InconsistentTables,
@@ -31,17 +40,7 @@ from lct_pipeline.extracts.protection import (
     integer_interval,
     is_protected,
 )
-from lct_pipeline.extracts.public import (
-    ALL_FIGURES,
-    HIDDEN,
-    LEVEL_RANK,
-    Cell,
-    Period,
-    equations,
-    figure_name,
-    row_cells,
-    universe,
-)
+from lct_pipeline.extracts.public import ALL_FIGURES, HIDDEN
 from lct_pipeline.reference import Reference
 
 _SMALL = re.compile(r"^<\s*\d+$")

@@ -18,13 +18,13 @@ import pandas as pd
 
 from lct_pipeline.extracts import tables
 from lct_pipeline.extracts.audit import PublicTable
+from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
 from lct_pipeline.extracts.layout import Sheet, tables_of
 from lct_pipeline.extracts.public import (
     DEFAULT_MIN_CONTRIBUTORS,
-    TOTAL_BREAKDOWN,
     Plan,
     left_out_table,
     plan_scope,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ExtractInputs, submission_quarters
-from lct_pipeline.extracts.public import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.scope import CUMULATIVE, Scope
 from lct_pipeline.reference import Reference
 
