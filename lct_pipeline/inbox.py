@@ -25,7 +25,7 @@ import pandas as pd
 
 from lct_pipeline import periods
 from lct_pipeline.ingestion import file_problem, home_period, relative_name, sha256_of
-from lct_pipeline.reading import discover, read_bytes
+from lct_pipeline.reading import discover, read_bytes, read_regular
 
 CURSOR_VERSION = 1
 # A file modified this recently may still be being copied into the inbox: it is
@@ -132,7 +132,7 @@ def scan_inbox(
                 if before is not None:  # looked at again once it has settled
                     changes.seen[name] = before
                 continue
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError:
             changes.unreadable.append(name)
             if before is not None:

@@ -23,7 +23,7 @@ from lct_pipeline import contract, periods
 from lct_pipeline.faults import checkpoint
 from lct_pipeline.normalise import normalise_codes
 from lct_pipeline.privacy import redact_frame
-from lct_pipeline.reading import discover, read_bytes
+from lct_pipeline.reading import discover, open_regular, read_bytes, read_regular
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
 from lct_pipeline.warehouse.writes import insert_rows, records
@@ -140,6 +140,10 @@ def file_problem(result) -> contract.FileProblem | None:
     personal = [p for p in problems if p.reason_code == "PERSONAL_DATA"]
     if personal:
         return personal[0]
+    if any(len(t.rows) for t in result.tables):
+        # A sheet holding only its header (a template's measures sheet not filled this
+        # quarter) is an empty table, not an empty file (SPEC §3.2).
+        problems = [p for p in problems if p.reason_code != "EMPTY_FILE"]
     return problems[0] if problems else None
 
 
@@ -153,7 +157,7 @@ def archive_stream(path: Path, archive_dir: Path) -> tuple[str, Path]:
     archive_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".part-")
     try:
-        with os.fdopen(fd, "wb") as out, path.open("rb") as source:
+        with os.fdopen(fd, "wb") as out, open_regular(path) as source:
             while chunk := source.read(1 << 20):
                 digest.update(chunk)
                 out.write(chunk)
@@ -193,7 +197,7 @@ def ingest_file(
                 " a submission (LCT_MAX_FILE_MB); send the quarter's figures in a smaller file.",
             )
         else:
-            data = path.read_bytes()
+            data = read_regular(path)
             size, sha = len(data), sha256_of(data)
             if sha in known:
                 return FileOutcome(name, ALREADY_INGESTED, sha)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import io
+import os
 import re
+import stat
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
@@ -75,20 +79,59 @@ class ReadResult:
 
 
 def discover(inbox: Path) -> tuple[list[Path], list[Path]]:
-    """(submissions, ignored files) below `inbox`, each sorted by relative posix path."""
+    """(submissions, ignored files) below `inbox`, each sorted by relative posix path.
+
+    Only regular files can be submissions (SPEC §3.1): a symbolic link (to a file,
+    inside the inbox or not, or to a folder, which is not entered), a device, a pipe
+    or a socket is listed as ignored and never opened.
+    """
     submissions: list[Path] = []
     ignored: list[Path] = []
-    for path in inbox.rglob("*"):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(inbox)
-        # Hidden files (sync tools keep copies there) and Excel's "~$" lock files
-        # are never submissions, whatever their extension.
-        hidden = any(part.startswith(".") for part in relative.parts)
-        wanted = path.suffix.lower() in SUFFIXES and not hidden and not path.name.startswith("~$")
-        (submissions if wanted else ignored).append(path)
+    for root, folders, names in os.walk(inbox, followlinks=False):
+        base = Path(root)
+        ignored += [base / f for f in folders if (base / f).is_symlink()]
+        for name in names:
+            path = base / name
+            try:
+                regular = stat.S_ISREG(os.lstat(path).st_mode)
+            except OSError:  # gone since the folder was listed
+                continue
+            relative = path.relative_to(inbox)
+            # Hidden files (sync tools keep copies there) and Excel's "~$" lock files
+            # are never submissions, whatever their extension.
+            hidden = any(part.startswith(".") for part in relative.parts)
+            wanted = (
+                regular
+                and path.suffix.lower() in SUFFIXES
+                and not hidden
+                and not path.name.startswith("~$")
+            )
+            (submissions if wanted else ignored).append(path)
     by_name = {path: path.relative_to(inbox).as_posix() for path in submissions + ignored}
     return sorted(submissions, key=by_name.get), sorted(ignored, key=by_name.get)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading only if it is a regular file, never through a link.
+
+    Between listing the inbox and reading it a file may have been replaced by a
+    link or a pipe: O_NOFOLLOW refuses the link, O_NONBLOCK keeps a pipe from
+    blocking the run, and the check of the opened file refuses anything else.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path) -> bytes:
+    with open_regular(path) as handle:
+        return handle.read()
 
 
 def read_submission(path: Path) -> ReadResult:

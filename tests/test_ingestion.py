@@ -6,7 +6,9 @@ import hashlib
 import os
 from datetime import UTC, date, datetime
 
+import openpyxl
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from lct_pipeline.ingestion import ALREADY_INGESTED, INGESTED, REJECTED, ingest_inbox
@@ -196,3 +198,76 @@ def test_personal_data_in_comments_is_removed_before_the_raw_layer(workspace):
     with engine.connect() as conn:
         dump = "\n".join(str(r) for r in conn.execute(sa.text("SELECT * FROM raw_rows")))
     assert "ana@example.rs" not in dump and "123-4567" not in dump
+
+
+def test_links_devices_and_pipes_are_listed_as_ignored_and_never_opened(workspace, tmp_path):
+    """SPEC §3.1: only regular files inside the inbox are submissions."""
+    body = HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\n"
+    _write(workspace.inbox / "2013Q1" / "cso01.csv", body)
+    outside = _write(
+        tmp_path / "elsewhere" / "secret.csv", HEADER + "CSO02,2013Q1,VOT_ASSISTED,F,ADULT,9\n"
+    )
+    (workspace.inbox / "2013Q1" / "link_out.csv").symlink_to(outside)
+    (workspace.inbox / "2013Q1" / "link_in.csv").symlink_to(
+        workspace.inbox / "2013Q1" / "cso01.csv"
+    )
+    (workspace.inbox / "folder_link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (workspace.inbox / "loop_a.csv").symlink_to(workspace.inbox / "loop_b.csv")
+    (workspace.inbox / "loop_b.csv").symlink_to(workspace.inbox / "loop_a.csv")
+    (workspace.inbox / "2013Q1" / "up").symlink_to(workspace.inbox, target_is_directory=True)
+    os.mkfifo(workspace.inbox / "pipe.csv")  # opening it would block the run
+
+    report = ingest_inbox(workspace.inbox, workspace.archive, _engine(workspace), TODAY)
+
+    assert [(f.source_file, f.status) for f in report.files] == [("2013Q1/cso01.csv", INGESTED)]
+    assert report.ignored == [
+        "2013Q1/link_in.csv", "2013Q1/link_out.csv", "2013Q1/up", "folder_link", "loop_a.csv",
+        "loop_b.csv", "pipe.csv",
+    ]  # fmt: skip
+    archived = {p.name for p in workspace.archive.rglob("*") if p.is_file()}
+    assert archived == {"cso01.csv"}
+    assert "CSO02" not in _table(_engine(workspace), "raw_rows").to_csv()
+
+
+def test_a_file_replaced_by_a_link_after_listing_is_not_followed(workspace, tmp_path):
+    from lct_pipeline.reading import read_regular
+
+    target = _write(tmp_path / "secret.csv", "secret")
+    link = workspace.inbox / "late.csv"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target)
+    with pytest.raises(OSError):
+        read_regular(link)
+    os.mkfifo(workspace.inbox / "fifo.csv")
+    with pytest.raises(OSError, match="not a regular file"):
+        read_regular(workspace.inbox / "fifo.csv")
+
+
+def test_a_workbook_whose_measures_sheet_holds_only_its_header_keeps_its_values(workspace):
+    """SPEC §3.2: a sheet holding only a header is an empty table, not an empty file."""
+    book = openpyxl.Workbook()
+    values = book.active
+    values.title = "values"
+    values.append(["org_code", "period", "data_element", "sex", "age_group", "value"])
+    values.append(["CSO01", "2013Q1", "VOT_ASSISTED", "F", "ADULT", 3])
+    measures = book.create_sheet("measures")
+    measures.append(["org_code", "period", "plan_code", "measure_code", "measure_title", "status",
+                     "planned_budget_eur", "spent_budget_eur", "due_period"])  # fmt: skip
+    path = workspace.inbox / "2013Q1" / "cso01.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    empty = openpyxl.Workbook()
+    empty.active.title = "values"
+    empty.active.append(["org_code", "period", "data_element", "value"])
+    empty.create_sheet("measures").append(["org_code", "period", "measure_code"])
+    empty.save(workspace.inbox / "2013Q1" / "cso02.xlsx")
+    engine = _engine(workspace)
+
+    report = ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    outcome = {f.source_file: (f.status, f.reason_code, f.rows) for f in report.files}
+    assert outcome["2013Q1/cso01.xlsx"] == (INGESTED, "", 1)
+    # Nothing in any table: that one is an empty file.
+    assert outcome["2013Q1/cso02.xlsx"][:2] == (REJECTED, "EMPTY_FILE")
+    rows = _table(engine, "raw_rows")
+    assert rows["sheet"].tolist() == ["values"] and rows["value"].tolist() == ["3"]
