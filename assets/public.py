@@ -226,8 +226,7 @@ def public_extracts(
     written = []
     for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        manifest.pop("files", None)
-        names = [f["name"] for f in json.loads((folder / MANIFEST).read_text())["files"]]
+        names = [f["name"] for f in manifest.pop("files")]
         target = files.extracts / folder.name / PUBLIC_FOLDER
         paths = write_extract_folder(
             target,

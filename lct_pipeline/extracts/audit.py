@@ -214,13 +214,11 @@ def audit(
         threshold,
     )
     earlier = before.intervals_of([f.cell for f in findings]) if len(tables) > 1 else {}
-    inherited = [f for f in findings if f.cell in earlier and _same(earlier[f.cell], f.interval)]
+    inherited = [
+        f for f in findings if f.cell in earlier and earlier[f.cell].same_range(f.interval)
+    ]
     findings = [f for f in findings if f not in inherited]
     return AuditResult(threshold, hidden_status, intervals, findings, None, inherited)
-
-
-def _same(a: Interval, b: Interval) -> bool:
-    return (a.low, a.high) == (b.low, b.high)
 
 
 def _known_value(row) -> float | None:

@@ -76,6 +76,9 @@ class Interval:
     def width(self) -> float:
         return self.high - self.low
 
+    def same_range(self, other: Interval) -> bool:
+        return (self.low, self.high) == (other.low, other.high)
+
 
 def label_bounds(status: Status, threshold: int) -> tuple[float, float]:
     if status is Status.SMALL:

@@ -39,12 +39,6 @@ class Protection:
     # Cells as narrow before the table as after it (the earlier tables said it).
     inherited: tuple[Hashable, ...] = field(default=(), compare=False)
 
-    def hidden(self) -> set[Hashable]:
-        return {c for c, s in self.status.items() if s is not Status.SHOWN}
-
-    def of(self, cell: Hashable) -> Status:
-        return self.status.get(cell, Status.SHOWN)
-
 
 def protect(
     values: Mapping[Hashable, float],
@@ -111,7 +105,7 @@ def protect(
             if chain & touched:
                 pending.add(cell)
                 continue
-            if fixed and _bare(earlier[cell]) == _bare(interval):
+            if fixed and earlier[cell].same_range(interval):
                 # As narrow before this table as after: the earlier tables said it already.
                 inherited.append(cell)
                 continue
@@ -120,10 +114,6 @@ def protect(
             pending |= changed | {cell}
     return Protection({c: s for c, s in status.items() if c in changeable}, tuple(log),
                       tuple(inherited))  # fmt: skip
-
-
-def _bare(interval: Interval) -> Interval:
-    return Interval(interval.low, interval.high)
 
 
 def _remedy(
