@@ -12,6 +12,7 @@ import pandas as pd
 import lct_pipeline
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
+from lct_pipeline import freshness
 from lct_pipeline.extracts import (
     ExtractResult,
     RunInfo,
@@ -75,13 +76,18 @@ def evaluation_extracts(
     period = quarter_of(context)
     reference = programme.reference()
     scopes = scopes_for(period)
-    inputs = read_views(warehouse.get_engine(), period, scope_labels(scopes))
+    engine = warehouse.get_engine()
+    with engine.connect() as conn:  # before reading: a change meanwhile leaves it stale
+        built_from = freshness.input_version(conn, freshness.EXTRACTS, period)
+    inputs = read_views(engine, period, scope_labels(scopes))
     run = run_info(context)
     results = []
     for scope in built_scopes(context, scopes, inputs):
         result = build_extract(inputs, scope, reference, files.extracts, run)
         context.log.info(f"{scope.label}: {len(result.paths)} files in {result.folder}")
         results.append(result)
+    with engine.begin() as conn:
+        freshness.record_built(conn, freshness.EXTRACTS, period, built_from)
     quarter = results[0]
     return dg.MaterializeResult(
         metadata={

@@ -11,16 +11,13 @@ from lct_pipeline.indicators.partition import (
 )
 from resources import ProgrammeResource, WarehouseResource
 
-# A quarter's Y row reads every processed quarter of its year (the later ones too)
-# and its CUM row every earlier quarter, so each partition depends on all partitions
-# of the facts. AllPartitionMapping makes a backfill load every quarter's facts
-# before it computes any quarter's indicators; a TimeWindowPartitionMapping ending
-# at the quarter itself would let a Y row be computed before its year's later data.
-_EVERY_QUARTER = dg.AllPartitionMapping()
-_FACTS = [
-    dg.AssetDep("data_values", partition_mapping=_EVERY_QUARTER),
-    dg.AssetDep("measures", partition_mapping=_EVERY_QUARTER),
-]
+# A quarter's Y row reads the parts of every processed quarter of its year (the later
+# ones too) and its CUM row those of every earlier quarter, so each partition depends
+# on all partitions of the parts. AllPartitionMapping makes a backfill store every
+# quarter's parts before it computes any quarter's indicators; a
+# TimeWindowPartitionMapping ending at the quarter itself would let a Y row be
+# computed before its year's later data.
+_PARTS = [dg.AssetDep("indicator_parts", partition_mapping=dg.AllPartitionMapping())]
 
 
 def _skipped(context: dg.AssetExecutionContext, period: str, processed: tuple[str, ...]) -> None:
@@ -31,7 +28,7 @@ def _skipped(context: dg.AssetExecutionContext, period: str, processed: tuple[st
 @dg.asset(
     partitions_def=quarterly_partitions,
     group_name="indicators",
-    deps=_FACTS,
+    deps=_PARTS,
     kinds={"python", "sql"},
     owners=["team:analysts"],
     pool="lct_warehouse",
@@ -64,7 +61,7 @@ def indicator_values(
 @dg.asset(
     partitions_def=quarterly_partitions,
     group_name="indicators",
-    deps=_FACTS,
+    deps=_PARTS,
     kinds={"python", "sql"},
     owners=["team:data-officers"],
     pool="lct_warehouse",

@@ -17,7 +17,7 @@ from pydantic import Field
 from assets.extracts import built_scopes, run_info, scope_labels
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
-from lct_pipeline import periods
+from lct_pipeline import freshness, periods
 from lct_pipeline.extracts import (
     DEFAULT_MIN_CONTRIBUTORS,
     DEFAULT_THRESHOLD,
@@ -56,6 +56,10 @@ class ExtractsConfig(dg.Config):
     )
 
 
+# The version of the quarters the staged tables were read at (lct_pipeline/freshness.py).
+_BUILT_FROM = "built_from.txt"
+
+
 def _staging(files: FilesResource, period: str) -> Path:
     return files.extracts / STAGING / period
 
@@ -84,10 +88,14 @@ def public_tables(
     period = quarter_of(context)
     reference = programme.reference()
     scopes = scopes_for(period)
-    inputs = read_views(warehouse.get_engine(), period, scope_labels(scopes))
+    engine = warehouse.get_engine()
+    with engine.connect() as conn:  # before reading: a change meanwhile leaves it stale
+        built_from = freshness.input_version(conn, freshness.PUBLIC, period)
+    inputs = read_views(engine, period, scope_labels(scopes))
     run = run_info(context)
     staging = _staging(files, period)
     shutil.rmtree(staging, ignore_errors=True)
+    atomic_write_bytes(staging / _BUILT_FROM, str(built_from).encode())
     counts = []
     for scope in built_scopes(context, scopes, inputs):
         extract = render_public(
@@ -214,7 +222,7 @@ def _pinned(findings: list[dict], limit: int = 20) -> str:
     owners=["team:data-officers"],
 )
 def public_extracts(
-    context: dg.AssetExecutionContext, files: FilesResource
+    context: dg.AssetExecutionContext, files: FilesResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """The public folders (``<period>/public/``), written only after the audit passed.
 
@@ -236,6 +244,9 @@ def public_extracts(
         )
         written += paths
         context.log.info(f"{folder.name}: {len(paths)} public files in {target}")
+    with warehouse.get_engine().begin() as conn:
+        built_from = int((staging / _BUILT_FROM).read_text())
+        freshness.record_built(conn, freshness.PUBLIC, period, built_from)
     shutil.rmtree(staging, ignore_errors=True)
     return dg.MaterializeResult(
         metadata={

@@ -6,6 +6,7 @@ import pandas as pd
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
 from lct_pipeline.indicators.facts import load_current_measures, load_current_values
+from lct_pipeline.indicators.partition import refresh_parts
 from resources import ProgrammeResource, WarehouseResource
 
 
@@ -92,5 +93,43 @@ def measures(
             "dagster/row_count": len(frame),
             "orgs": int(frame["org_code"].nunique()) if not frame.empty else 0,
             "preview": markdown_table(_measures_summary(frame)),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=quarterly_partitions,
+    group_name="warehouse",
+    deps=["data_values", "measures"],
+    kinds={"python", "sql"},
+    owners=["team:analysts"],
+    pool="lct_warehouse",
+)
+def indicator_parts(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, programme: ProgrammeResource
+) -> dg.MaterializeResult:
+    """The quarter's additive parts: each CSO's numbers per indicator operand and breakdown.
+
+    Every indicator figure (quarter, year, cumulative; CSO to country) is a sum of
+    parts, so no quarter re-reads another's facts. When a quarter's parts change, the
+    later quarters' figures are stale until the freshness sensor (or `lct run`)
+    refreshes them.
+    """
+    period = quarter_of(context)
+    result = refresh_parts(warehouse.get_engine(), programme.reference(), period, context.run_id)
+    if result.changed:
+        context.log.info(f"{period}: its data changed; the figures of later quarters are stale")
+    parts = result.parts
+    summary = (
+        parts[parts["breakdown"] == "TOTAL"]
+        .groupby("operand", as_index=False)
+        .agg(orgs=("org_code", "nunique"), value=("value", "sum"))
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "quarter": period,
+            "dagster/row_count": len(parts),
+            "data_changed": result.changed,
+            "preview": markdown_table(summary),
         }
     )

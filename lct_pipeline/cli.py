@@ -176,10 +176,18 @@ def _job_and_instance():
     return defs.resolve_job_def(QUARTERLY_PIPELINE), dg.DagsterInstance.get()
 
 
-def _execute(quarters: Sequence[str], assets: Sequence[str] | None, word: str, log_level: str):
+def _execute(
+    quarters: Sequence[str],
+    assets: Sequence[str] | None,
+    word: str,
+    log_level: str,
+    tags: dict[str, str] | None = None,
+):
     """Run the job for each quarter in turn (``assets``: asset keys, None for all); the
     quarters that failed. Each quarter prints one line as it ends."""
     import dagster as dg
+
+    from schedules.jobs import QUARTER_TAG
 
     job, instance = _job_and_instance()
     selection = [dg.AssetKey.from_user_string(a) for a in assets] if assets is not None else None
@@ -190,7 +198,7 @@ def _execute(quarters: Sequence[str], assets: Sequence[str] | None, word: str, l
             instance=instance,
             raise_on_error=False,
             asset_selection=selection,
-            tags={"lct/quarter": quarter, PID_TAG: str(os.getpid())},
+            tags={QUARTER_TAG: quarter, PID_TAG: str(os.getpid()), **(tags or {})},
             # The terminal shows warnings and the summary; the full log is in the UI.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
@@ -235,6 +243,41 @@ def _execute_in_workers(
     return sorted(failed)
 
 
+# Refreshing a quarter can change its data (one never stored, or validated again),
+# which makes later quarters stale again; a few passes settle any history.
+_REFRESH_PASSES = 3
+
+
+def refresh_stale(aggregates: Sequence[str], log_level: str) -> tuple[list[str], list[str]]:
+    """Run every stale quarter again (SPEC §6), oldest first: (refreshed, failed).
+
+    A quarter whose validation is stale (or whose data was never stored) runs whole;
+    one whose figures only are stale runs ``aggregates``. Each run is tagged with the
+    quarters whose change made it stale (``lct/refresh_of``).
+    """
+    from lct_pipeline import freshness
+    from lct_pipeline.ingestion import quarters_with_data
+    from lct_pipeline.warehouse.engine import get_engine
+    from schedules.jobs import REFRESH_TAG, TRIGGER_TAG
+
+    engine = get_engine(Settings.from_env().warehouse_url)
+    refreshed: list[str] = []
+    failed: list[str] = []
+    for _ in range(_REFRESH_PASSES):
+        with engine.connect() as conn:
+            stale = freshness.stale_quarters(conn, quarters_with_data(engine, _today()))
+        stale = [s for s in stale if s.period not in failed]
+        if not stale:
+            break
+        for quarter in stale:
+            assets = None if quarter.revalidate else aggregates
+            tags = {REFRESH_TAG: quarter.cause, TRIGGER_TAG: "refresh"}
+            word = f"refreshed ({quarter.cause} changed)" if quarter.causes else "built"
+            failed += _execute([quarter.period], assets, word, log_level, tags)
+            refreshed.append(quarter.period)
+    return sorted(set(refreshed) - set(failed)), sorted(set(failed))
+
+
 def run_quarters(
     quarters: Sequence[str] | None, log_level: str = "WARNING", workers: int = 1
 ) -> int:
@@ -276,6 +319,17 @@ def run_quarters(
             failed += _execute_in_workers(
                 pool, todo or [periods.PROGRAMME_START], aggregates, "ok", log_level, workers
             )
+    # What the quarters' runs made stale (late files, corrections, quarters run out of
+    # order): nothing is left stale when lct exits.
+    refreshed, refresh_failed = refresh_stale(aggregates, log_level)
+    failed += refresh_failed
+    if refreshed:
+        print(
+            f"Refreshed {len(refreshed)} quarter(s) that earlier changes made stale: "
+            f"{', '.join(refreshed)}"
+        )
+    elif quarters is not None:
+        print("No other quarter was made stale.")
     for line in _headline(settings.warehouse_url):
         print(line)
     print(f"Warehouse: {settings.warehouse_url}")

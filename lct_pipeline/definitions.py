@@ -8,6 +8,7 @@ import dagster as dg
 
 import assets
 from resources import build_resources
+from schedules.freshness_sensor import freshness_sensor
 from schedules.inbox_sensor import inbox_sensor
 from schedules.jobs import extracts_only, quarterly_pipeline
 from schedules.quarterly import quarterly_schedule
@@ -17,7 +18,7 @@ defs = dg.Definitions(
     asset_checks=dg.load_asset_checks_from_package_module(assets),
     jobs=[quarterly_pipeline, extracts_only],
     schedules=[quarterly_schedule],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, freshness_sensor],
     resources=build_resources(),
     # A run's steps share one process: each step process of the multiprocess executor
     # would import pandas and Great Expectations again (seconds and ~230 MB each), on

@@ -77,6 +77,12 @@ class Operand:
     quantity: str  # a data element code, or a measures / reporting quantity
     where: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def key(self) -> str:
+        """``element:VOT_ASSISTED[age_group=CHILD]``: names the operand in tables and metadata."""
+        where = ",".join(f"{k}={v}" for k, v in self.where)
+        return f"{self.source}:{self.quantity}" + (f"[{where}]" if where else "")
+
 
 @dataclass(frozen=True)
 class Indicator:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from lct_pipeline import periods
+from lct_pipeline import freshness, periods
 from lct_pipeline.contract import MEASURES, VALUES, FileProblem
 from lct_pipeline.ingestion import file_problem, raw_frame
 from lct_pipeline.reading import read_submission
@@ -257,8 +257,9 @@ def _plain_rows(frame: pd.DataFrame | None, period: str) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*arrays, strict=True)]
 
 
-def _store(engine: sa.Engine, period: str, validation: Validation) -> None:
-    """Replace the quarter's validated rows in one transaction (SPEC §6)."""
+def _store(engine: sa.Engine, period: str, validation: Validation, built_from: int) -> None:
+    """Replace the quarter's validated rows in one transaction (SPEC §6), noting the
+    version of the history they were judged with."""
     ids = validation.slices["submission_id"].tolist() if not validation.slices.empty else []
     with engine.begin() as conn:
         for name, table in _TABLES.items():
@@ -266,6 +267,7 @@ def _store(engine: sa.Engine, period: str, validation: Validation) -> None:
             # last run): its rows elsewhere go too, so an id is never stored twice.
             stale = sa.or_(table.c.partition_period == period, table.c.submission_id.in_(ids))
             replace_partition(conn, table, stale, _plain_rows(getattr(validation, name), period))
+        freshness.record_built(conn, freshness.VALIDATION, period, built_from)
 
 
 def validate_quarter(
@@ -280,6 +282,8 @@ def validate_quarter(
     Running it again, or after a crash, leaves exactly what one clean run leaves.
     """
     with engine.connect() as conn:
+        # Read first: a history quarter that changes meanwhile leaves this one stale.
+        built_from = freshness.input_version(conn, freshness.VALIDATION, period)
         raw = _raw_rows(conn, rows_of_quarter(period, current))
         maxima = _history_maxima(conn, reference, period, current)
         file_slices, file_issues = _rejected_files(conn, period)
@@ -292,7 +296,7 @@ def validate_quarter(
         staged_values=found.staged_values,
         staged_measures=found.staged_measures,
     )
-    _store(engine, period, validation)
+    _store(engine, period, validation, built_from)
     return replace(validation, data_docs=checker.build_data_docs())
 
 

@@ -10,7 +10,7 @@ import dagster as dg
 
 from lct_pipeline import inbox, periods
 from resources import FilesResource, ProgrammeResource
-from schedules.jobs import quarter_tags, quarterly_pipeline
+from schedules.jobs import TRIGGER_TAG, quarter_tags, quarterly_pipeline
 
 _TAG_MAX = 200
 
@@ -52,7 +52,7 @@ def inbox_sensor(
             partition_key=periods.partition_key(request.quarter),
             tags={
                 **quarter_tags(periods.partition_key(request.quarter)),
-                "lct/trigger": "inbox",
+                TRIGGER_TAG: "inbox",
                 "lct/files": _files_tag(request.files),
             },
         )

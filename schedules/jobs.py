@@ -17,6 +17,10 @@ from lct_pipeline import periods
 QUARTERLY_PIPELINE = "quarterly_pipeline"
 EXTRACTS_ONLY = "extracts_only"
 QUARTER_TAG = "lct/quarter"
+# What started a run (inbox, schedule, refresh) and, for a refresh, the quarters whose
+# change made the run's quarter stale (``lct/refresh_of=2013Q1``).
+TRIGGER_TAG = "lct/trigger"
+REFRESH_TAG = "lct/refresh_of"
 
 
 def quarter_tags(partition_key: str) -> Mapping[str, str]:

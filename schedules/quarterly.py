@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from lct_pipeline import periods
-from schedules.jobs import quarter_tags, quarterly_pipeline
+from schedules.jobs import TRIGGER_TAG, quarter_tags, quarterly_pipeline
 
 CRON = "0 6 1 2,5,8,11 *"
 TIMEZONE = "Europe/Belgrade"
@@ -39,5 +39,5 @@ def quarterly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     return dg.RunRequest(
         run_key=f"schedule-{quarter}",
         partition_key=key,
-        tags={**quarter_tags(key), "lct/trigger": "schedule"},
+        tags={**quarter_tags(key), TRIGGER_TAG: "schedule"},
     )

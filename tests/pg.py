@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from lct_pipeline.indicators.facts import load_current_measures, load_current_values
 from lct_pipeline.indicators.partition import (
     refresh_indicator_values,
+    refresh_parts,
     refresh_reporting_completeness,
 )
 from lct_pipeline.reference import TOTAL, Reference, load_reference
@@ -260,6 +261,7 @@ def run_quarters(
     for quarter in quarters:
         load_current_values(engine, reference, quarter, current)
         load_current_measures(engine, reference, quarter, current)
+        refresh_parts(engine, reference, quarter)
     for quarter in quarters:
         refresh_indicator_values(engine, reference, quarter, current)
         refresh_reporting_completeness(engine, reference, quarter, current)

@@ -21,14 +21,19 @@ from lct_pipeline.extracts import public as public_module
 from lct_pipeline.extracts.inputs import VIEW_COLUMNS
 from lct_pipeline.extracts.protection import Status
 from lct_pipeline.extracts.suppression import Protection
+from lct_pipeline.warehouse.metadata import metadata
+from lct_pipeline.warehouse.tables_freshness import quarter_versions, stage_versions
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 
 class ViewsAsTables(WarehouseResource):
-    """The views' rows as plain tables: the extracts read nothing else."""
+    """The views' rows as plain tables: the extracts read nothing else (but note, in
+    the freshness tables, what they were built from)."""
 
     def get_engine(self) -> sa.Engine:
-        return sa.create_engine(self.url)
+        engine = sa.create_engine(self.url)
+        metadata.create_all(engine, tables=[quarter_versions, stage_versions])
+        return engine
 
 
 def _views_in_sqlite(reference, url: str) -> None:

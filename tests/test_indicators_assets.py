@@ -6,13 +6,13 @@ import dagster as dg
 import pg
 
 from assets.indicators import indicator_values, reporting_completeness
-from assets.warehouse import data_values, measures
+from assets.warehouse import data_values, indicator_parts, measures
 from lct_pipeline.reference import load_reference
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
 from resources import build_resources
 
-ASSETS = [data_values, measures, indicator_values, reporting_completeness]
+ASSETS = [data_values, measures, indicator_parts, indicator_values, reporting_completeness]
 
 
 def _metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
@@ -68,6 +68,8 @@ def test_a_quarter_materialises_facts_indicators_and_completeness(workspace):
     assert {k: m["dagster/row_count"] for k, m in _metadata(later).items()} == {
         "data_values": 0,
         "measures": 0,
+        # 14 CSOs active in 2013Q2, each with its three reporting counts (none received).
+        "indicator_parts": 14 * 3,
         "indicator_values": 0,
         "reporting_completeness": 0,
     }

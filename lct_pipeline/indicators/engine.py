@@ -1,10 +1,10 @@
 """The indicator engine (SPEC §7), driven by the catalogue: no code per indicator.
 
-Each operand of an indicator becomes *observations*: one number per org and
-quarter (and per dimension member where the source has dimensions). A row of
-``indicator_values`` sums the observations of its quarters over the orgs of its
-area, numerator and denominator separately, and only then divides: a ratio is
-never an average of ratios.
+Each operand of an indicator is summed from *parts* (``parts.py``): one number
+per org and quarter (and per breakdown member where the source has dimensions).
+A row of ``indicator_values`` sums the parts of its quarters over the orgs of
+its area, numerator and denominator separately, and only then divides: a ratio
+is never an average of ratios.
 
 `sum` indicators add up the quarters of the window. `last` indicators take, for
 each org, its latest snapshot at the window's last quarter ("as at"), so a CSO
@@ -19,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline import periods
-from lct_pipeline.indicators import reporting
 from lct_pipeline.indicators.inputs import Inputs, org_areas
-from lct_pipeline.reference import TOTAL, Indicator, Operand, Reference
+from lct_pipeline.indicators.parts import (
+    TOTAL_BREAKDOWN,
+    breakdowns_of,
+    operand_parts,
+    window_sums,
+)
+from lct_pipeline.reference import Indicator, Operand, Reference
 
-TOTAL_BREAKDOWN = "TOTAL"
-# A total-only row has no members: in breakdowns it is "unknown" (SPEC §7).
-UNKNOWN = "U"
 AREA_KEYS = ["area_level", "area_code"]
 WINDOW_KEYS = ["period_type", "period", "quarters_covered"]
 ROW_KEYS = [*WINDOW_KEYS, *AREA_KEYS, "breakdown", "breakdown_value"]
@@ -63,111 +65,59 @@ def windows(period: str, quarters: tuple[str, ...]) -> list[Window]:
     ]
 
 
-def _as_at(frame: pd.DataFrame, quarters: tuple[str, ...]) -> pd.DataFrame:
-    """For each quarter A, each org's rows of its latest period <= A, with ``as_at`` = A."""
-    parts = []
-    for at in quarters:
-        upto = frame[frame["period"] <= at]
-        latest = upto.groupby("org_code")["period"].transform("max")
-        parts.append(upto[upto["period"] == latest].assign(as_at=at))
-    if not parts:
-        return frame.assign(as_at=pd.Series(dtype=str))
-    return pd.concat(parts, ignore_index=True)
-
-
-def _element(operand: Operand, inputs: Inputs, reference: Reference) -> pd.DataFrame:
-    element = reference.data_elements[operand.quantity]
-    rows = inputs.values[inputs.values["data_element"] == operand.quantity]
-    dims = list(element.dimensions)
-    frame = rows[["org_code", "period", *dims, "value"]].copy()
-    for dim in dims:
-        frame[dim] = frame[dim].fillna(TOTAL).replace(TOTAL, UNKNOWN)
-    # Rows outside the filter count as 0 rather than vanish: a CSO that reported the
-    # element but no children reported 0 children, not nothing.
-    for dim, member in operand.where:
-        frame["value"] = frame["value"].where(frame[dim] == member, 0.0)
-    return frame
-
-
-def _measures(operand: Operand, inputs: Inputs) -> pd.DataFrame:
-    snaps = _as_at(inputs.measures, inputs.quarters)
-    live = snaps["status"] != "CANCELLED"
-    # Due is judged at the quarter the row is for, even when the snapshot is older.
-    due = live & (snaps["due_period"] <= snaps["as_at"])
-    quantity = {
-        "due": due,
-        "completed_due": due & (snaps["status"] == "COMPLETED"),
-        "spent_budget_eur": snaps["spent_budget_eur"],
-        "planned_budget_eur": snaps["planned_budget_eur"],
-    }[operand.quantity]
-    frame = snaps.assign(value=quantity.astype(float))
-    return frame.groupby(["org_code", "as_at"], as_index=False)["value"].sum()
-
-
-def observations(operand: Operand, time: str, inputs: Inputs, reference: Reference):
-    """org_code, ``as_at`` (the quarter the number is for), dimension members, value."""
-    if operand.source == "measures":
-        return _measures(operand, inputs)
-    if operand.source == "reporting":
-        frame = reporting.org_reporting(inputs, reference)
-        frame = frame.assign(value=frame[operand.quantity].astype(float))
-        frame = frame[["org_code", "period", "value"]]
-    else:
-        frame = _element(operand, inputs, reference)
-    if time == "last":
-        return _as_at(frame, inputs.quarters).drop(columns="period")
-    return frame.rename(columns={"period": "as_at"})
-
-
 @dataclass
 class Sources:
-    """The inputs of one run, with each operand's observations computed once
-    (IND03 to IND06 share VOT_ASSISTED, IND11 and IND12 the reporting counts)."""
+    """The parts one run sums, per operand (IND03 to IND06 share VOT_ASSISTED).
+
+    In a quarter's run the parts come from the warehouse (``stored``: the quarter's
+    year and one pre-summed part per key for the years before); otherwise, as in
+    tests, they are computed from the facts of ``inputs``.
+    """
 
     inputs: Inputs
     reference: Reference
+    stored: pd.DataFrame | None = None
     areas: pd.DataFrame = field(init=False)
     _seen: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.areas = org_areas(self.reference)
 
-    def observations(self, operand: Operand, time: str) -> pd.DataFrame:
-        if (operand, time) not in self._seen:
-            self._seen[operand, time] = observations(operand, time, self.inputs, self.reference)
-        return self._seen[operand, time]
-
-
-def _windowed(obs: pd.DataFrame, indicator: Indicator, spans: list[Window]) -> pd.DataFrame:
-    """The observations of each window, labelled with it (an observation may be in several)."""
-    parts = []
-    for window in spans:
-        if indicator.time == "last":
-            inside = obs["as_at"] == window.quarters[-1]
-        else:
-            inside = obs["as_at"].isin(window.quarters)
-        parts.append(
-            obs[inside].assign(
-                period_type=window.period_type,
-                period=window.period,
-                quarters_covered=len(window.quarters),
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    def parts(self, operand: Operand) -> pd.DataFrame:
+        if operand not in self._seen:
+            if self.stored is not None:
+                found = self.stored[self.stored["operand"] == operand.key]
+            else:
+                dims = breakdowns_of(operand, self.reference)
+                found = operand_parts(operand, dims, self.inputs, self.reference)
+            self._seen[operand] = found
+        return self._seen[operand]
 
 
 def _summed(
-    obs: pd.DataFrame, areas: pd.DataFrame, breakdowns: list[str], name: str
+    sources: Sources,
+    operand: Operand,
+    time: str,
+    spans: list[Window],
+    breakdowns: list[str],
+    name: str,
 ) -> pd.DataFrame:
-    """Windowed observations summed over the orgs of each area, for TOTAL and each breakdown.
-
-    An area without observations gets no row: a missing report is not a zero.
-    """
-    placed = obs.merge(areas, on="org_code")
-    long = [placed.assign(breakdown=TOTAL_BREAKDOWN, breakdown_value=TOTAL)]
-    long += [placed.assign(breakdown=b, breakdown_value=placed[b]) for b in breakdowns]
+    """An operand's parts summed over each window and over the orgs of each area, for
+    TOTAL and each breakdown. An area without parts gets no row: a missing report is
+    not a zero."""
+    parts = sources.parts(operand)
+    parts = parts[parts["breakdown"].isin([TOTAL_BREAKDOWN, *breakdowns])]
+    windowed = [
+        window_sums(parts, time, window.quarters).assign(
+            period_type=window.period_type,
+            period=window.period,
+            quarters_covered=len(window.quarters),
+        )
+        for window in spans
+    ]
     return (
-        pd.concat(long, ignore_index=True)
+        pd.concat(windowed, ignore_index=True)
+        .merge(sources.areas, on="org_code")
         .groupby(ROW_KEYS, as_index=False)["value"]
         .sum()
         .rename(columns={"value": name})
@@ -176,19 +126,18 @@ def _summed(
 
 def indicator_rows(indicator: Indicator, sources: Sources, period: str) -> pd.DataFrame:
     """Every row of one indicator for the Q, Y and CUM windows of quarter ``period``."""
-    areas = sources.areas
     spans = windows(period, sources.inputs.quarters)
     breakdowns = list(indicator.breakdowns)
-    num_obs = _windowed(sources.observations(indicator.numerator, indicator.time), indicator, spans)
-    rows = _summed(num_obs, areas, breakdowns, "numerator")
+    time = indicator.time
+    rows = _summed(sources, indicator.numerator, time, spans, breakdowns, "numerator")
     if indicator.denominator is None:
         rows["denominator"] = np.nan
         rows["value"] = indicator.multiplier * rows["numerator"]
     else:
-        den = sources.observations(indicator.denominator, indicator.time)
-        den_obs = _windowed(den, indicator, spans)
-        shared = [b for b in breakdowns if b in den_obs.columns]
-        rows = rows.merge(_summed(den_obs, areas, shared, "denominator"), on=ROW_KEYS, how="outer")
+        own = breakdowns_of(indicator.denominator, sources.reference)
+        shared = [b for b in breakdowns if b in own]
+        den = _summed(sources, indicator.denominator, time, spans, shared, "denominator")
+        rows = rows.merge(den, on=ROW_KEYS, how="outer")
         # A breakdown the denominator's source lacks divides by the area's total.
         lacking = rows["breakdown"].isin(set(breakdowns) - set(shared))
         if lacking.any():
@@ -205,14 +154,17 @@ def indicator_rows(indicator: Indicator, sources: Sources, period: str) -> pd.Da
     return rows.assign(indicator_code=indicator.code)[COLUMNS]
 
 
-def compute_indicators(inputs: Inputs, reference: Reference, period: str) -> pd.DataFrame:
-    """The Q and CUM rows of quarter ``period`` and the Y rows of its year, every indicator.
+def compute_indicators(
+    inputs: Inputs, reference: Reference, period: str, parts: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The Q and CUM rows of quarter ``period`` and the Y rows of its year, every indicator,
+    from ``parts`` (see ``Sources``), or from the facts of ``inputs``.
 
     Nothing for a quarter that is not processed (after the latest one with data).
     """
     if period not in inputs.quarters:
         return pd.DataFrame(columns=COLUMNS)
-    sources = Sources(inputs, reference)
+    sources = Sources(inputs, reference, parts)
     frames = [indicator_rows(i, sources, period) for i in reference.indicators.values()]
     order = {level: n for n, level in enumerate(("NATIONAL", "REGION", "MUNICIPALITY", "ORG"))}
     return (

@@ -57,11 +57,6 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
             conn.execute(table.insert().values(row))
 
 
-def _describe(operand) -> str:
-    where = ",".join(f"{k}={v}" for k, v in operand.where)
-    return f"{operand.source}:{operand.quantity}" + (f"[{where}]" if where else "")
-
-
 def upsert_dimensions(conn: sa.Connection, reference: Reference, current_period: str) -> None:
     """Areas, organisations, quarters, data elements and indicators from the reference data."""
     areas = [
@@ -119,8 +114,8 @@ def upsert_dimensions(conn: sa.Connection, reference: Reference, current_period:
             "time": i.time,
             "sensitive": i.sensitive,
             "breakdowns": ",".join(i.breakdowns),
-            "numerator": _describe(i.numerator),
-            "denominator": _describe(i.denominator) if i.denominator else None,
+            "numerator": i.numerator.key,
+            "denominator": i.denominator.key if i.denominator else None,
         }
         for i in reference.indicators.values()
     ]

@@ -38,41 +38,24 @@ def processed_quarters(conn: sa.Connection, current: str) -> tuple[str, ...]:
     return tuple(periods.period_range(periods.PROGRAMME_START, latest)) if latest else ()
 
 
-def load_inputs(
-    conn: sa.Connection, current: str, *, facts_for: str | None = None, facts: bool = True
-) -> Inputs:
-    """The processed quarters, when each CSO first reported, and the facts.
-
-    ``facts_for``: the quarter whose figures are computed. Its Q, Y and CUM rows need
-    no fact after the end of its year, so later years are not read: in a backfill of
-    40 quarters that keeps each quarter's read from growing with the whole history.
-    ``facts=False`` reads no facts at all (reporting completeness needs none).
-    """
-    quarters = processed_quarters(conn, current)
-    last = quarters[-1] if quarters else periods.PROGRAMME_START
-    if facts_for is not None:
-        last = min(last, f"{periods.year(facts_for)}Q4")
-    if not facts:
-        last = ""  # before every quarter: the frames keep their columns, without rows
+def load_quarter(conn: sa.Connection, period: str) -> Inputs:
+    """Quarter ``period``'s own facts, and when each CSO first reported it: what its
+    additive parts are computed from."""
     v = fact_values.c
     values = read_frame(
         conn,
         sa.select(v.org_code, v.period, v.data_element, *(v[d] for d in DIMENSION_COLUMNS), v.value)
-        .where(v.counted, v.period <= last)
-        .order_by(v.org_code, v.period, v.data_element, *(v[d] for d in DIMENSION_COLUMNS)),
+        .where(v.counted, v.period == period)
+        .order_by(v.org_code, v.data_element, *(v[d] for d in DIMENSION_COLUMNS)),
     )
+    m = fact_measures.c
     measures = read_frame(
         conn,
         sa.select(*(c for c in fact_measures.c if c.name not in ("sheet", "row_number")))
-        .where(fact_measures.c.period <= last)
+        .where(m.period == period)
         # A full order: budgets are summed in it, and float sums in another order (the
         # database's choice) differ in their last bits from one run to the next.
-        .order_by(
-            fact_measures.c.org_code,
-            fact_measures.c.period,
-            fact_measures.c.plan_code,
-            fact_measures.c.measure_code,
-        ),
+        .order_by(m.org_code, m.plan_code, m.measure_code, m.submission_id),
     )
     first_received = read_frame(
         conn,
@@ -81,11 +64,16 @@ def load_inputs(
             slices.c.period,
             sa.func.min(slices.c.received_at).label("first_received_at"),
         )
-        .where(_ACCEPTED, slices.c.record_type == VALUES, slices.c.period.in_(quarters))
+        .where(_ACCEPTED, slices.c.record_type == VALUES, slices.c.period == period)
         .group_by(slices.c.org_code, slices.c.period),
     )
     values["value"] = values["value"].astype(float)
-    return Inputs(quarters, values, measures, first_received)
+    return Inputs((period,), values, measures, first_received)
+
+
+def without_facts(quarters: tuple[str, ...]) -> Inputs:
+    """Inputs that name the processed quarters only: figures computed from stored parts."""
+    return Inputs(quarters, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
 
 
 def org_areas(reference: Reference) -> pd.DataFrame:

@@ -1,8 +1,12 @@
-"""One quarter's run of the indicators: compute from the current facts, then replace
-exactly the rows that quarter owns, in one transaction.
+"""One quarter's run of the indicators, in one transaction each step.
+
+First the quarter's additive parts are computed from its own facts and stored
+(with its version, ``lct_pipeline/freshness.py``). Then its figures are summed
+from stored parts: those of its year, and one pre-summed part per key for the
+years before, so the cost of a quarter does not grow with the history.
 
 Quarter P owns its Q rows, its CUM rows and the Y rows of its year. Every
-quarter of a year writes the same Y rows from the same facts (the processed
+quarter of a year writes the same Y rows from the same parts (the processed
 quarters of that year), so whichever runs last leaves them right.
 """
 
@@ -13,14 +17,22 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from lct_pipeline import periods
+from lct_pipeline import freshness, periods
+from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.indicators.engine import TOTAL_BREAKDOWN, compute_indicators
 from lct_pipeline.indicators.facts import upsert_dimensions
-from lct_pipeline.indicators.inputs import load_inputs
+from lct_pipeline.indicators.inputs import load_quarter, processed_quarters, without_facts
+from lct_pipeline.indicators.parts import ALWAYS, PART_COLUMNS, PART_KEYS, quarter_parts
 from lct_pipeline.indicators.reporting import completeness
 from lct_pipeline.indicators.targets import apply_targets
 from lct_pipeline.reference import Reference
-from lct_pipeline.warehouse.tables_star import fact_indicator_values, fact_reporting_completeness
+from lct_pipeline.warehouse.reads import read_frame
+from lct_pipeline.warehouse.tables_star import (
+    fact_indicator_parts,
+    fact_indicator_values,
+    fact_reporting_completeness,
+    fact_values,
+)
 from lct_pipeline.warehouse.writes import replace_partition
 
 # Two quarters of one year both rewrite the year's Y rows: on PostgreSQL they take
@@ -53,33 +65,142 @@ def owned_rows(period: str, with_year: bool = True) -> sa.ColumnElement[bool]:
     return sa.or_(mine, sa.and_(t.period_type == "Y", t.period == str(periods.year(period))))
 
 
+@dataclass(frozen=True)
+class PartsResult:
+    period: str
+    parts: pd.DataFrame  # what was written
+    changed: bool  # the quarter's data differs from what its version was given for
+
+
+def _data_digest(conn: sa.Connection, period: str, parts: pd.DataFrame) -> str:
+    """What later quarters read of this one: its parts, and its current values as
+    OUTLIER's history (which submission holds them does not matter)."""
+    v = fact_values.c
+    dims = [v[d] for d in DIMENSION_COLUMNS]
+    values = read_frame(
+        conn,
+        sa.select(v.org_code, v.data_element, *dims, v.value, v.is_total, v.counted)
+        .where(v.period == period)
+        .order_by(v.org_code, v.data_element, *dims, v.value, v.is_total),
+    )
+    values = values.astype({"value": float, "is_total": bool, "counted": bool})
+    return freshness.fingerprint(values.astype(object), parts.astype(object))
+
+
+def refresh_parts(
+    engine: sa.Engine, reference: Reference, period: str, run_id: str | None = None
+) -> PartsResult:
+    """Compute and store quarter ``period``'s additive parts from its facts; idempotent.
+
+    The quarter gets a new version when what later quarters read of it changed.
+    """
+    with engine.begin() as conn:
+        _take_turns(conn)
+        parts = quarter_parts(load_quarter(conn, period), reference)
+        replace_partition(
+            conn, fact_indicator_parts, fact_indicator_parts.c.period == period, parts
+        )
+        changed = freshness.record_data(conn, period, _data_digest(conn, period, parts), run_id)
+    return PartsResult(period, parts, changed)
+
+
+def read_parts(conn: sa.Connection, period: str, last_operands: set[str]) -> pd.DataFrame:
+    """The stored parts quarter ``period``'s figures are summed from.
+
+    The parts of its year as they are; for the years before, one pre-summed part per
+    key of each ``sum`` operand, labelled with the last quarter before the year (the
+    CUM window holds it, the year's windows do not), and each org's latest snapshot
+    of each ``last`` operand. Both are bounded by orgs and keys, not by history.
+    """
+    t = fact_indicator_parts.c
+    year = periods.year(period)
+    start, end = f"{year}Q1", f"{year}Q4"
+    before = periods.shift(start, -1)
+    this_year = sa.select(*(t[c] for c in PART_COLUMNS)).where(t.period.between(start, end))
+    keys = [t.operand, t.org_code, t.breakdown, t.breakdown_value]
+    summed = (
+        sa.select(
+            sa.literal(before).label("period"),
+            *keys,
+            sa.literal(ALWAYS).label("due_period"),
+            sa.func.sum(t.value).label("value"),
+        )
+        .where(t.period < start, t.operand.not_in(sorted(last_operands)))
+        .group_by(*keys)
+    )
+    latest = (
+        sa.select(t.operand, t.org_code, sa.func.max(t.period).label("latest"))
+        .where(t.period < start, t.operand.in_(sorted(last_operands)))
+        .group_by(t.operand, t.org_code)
+        .subquery()
+    )
+    snapshots = sa.select(*(t[c] for c in PART_COLUMNS)).join(
+        latest,
+        sa.and_(
+            t.operand == latest.c.operand,
+            t.org_code == latest.c.org_code,
+            t.period == latest.c.latest,
+        ),
+    )
+    union = sa.union_all(this_year, summed, snapshots).subquery()
+    frame = read_frame(conn, sa.select(union).order_by(*(union.c[k] for k in PART_KEYS)))
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
 def refresh_indicator_values(
     engine: sa.Engine, reference: Reference, period: str, current: str
 ) -> QuarterResult:
-    """Compute and store quarter ``period``'s indicator rows; idempotent."""
+    """Compute and store quarter ``period``'s indicator rows from stored parts; idempotent."""
+    last = {
+        o.key
+        for i in reference.indicators.values()
+        if i.time == "last"
+        for o in (i.numerator, i.denominator)
+        if o is not None
+    }
     with engine.begin() as conn:
         _take_turns(conn)
         upsert_dimensions(conn, reference, current)
-        inputs = load_inputs(conn, current, facts_for=period)
-        rows = apply_targets(compute_indicators(inputs, reference, period), reference)
+        built_from = freshness.input_version(conn, freshness.INDICATORS, period)
+        quarters = processed_quarters(conn, current)
+        parts = read_parts(conn, period, last) if period in quarters else None
+        rows = compute_indicators(without_facts(quarters), reference, period, parts)
+        rows = apply_targets(rows, reference)
         # A quarter after the latest with data writes nothing, and leaves no stale rows.
-        where = owned_rows(period, with_year=period in inputs.quarters)
+        where = owned_rows(period, with_year=period in quarters)
         replace_partition(conn, fact_indicator_values, where, rows)
-    return QuarterResult(period, inputs.quarters, rows)
+        freshness.record_built(conn, freshness.INDICATORS, period, built_from)
+    return QuarterResult(period, quarters, rows)
 
 
 def refresh_reporting_completeness(
     engine: sa.Engine, reference: Reference, period: str, current: str
 ) -> QuarterResult:
-    """Compute and store quarter ``period``'s reporting completeness rows; idempotent."""
+    """Compute and store quarter ``period``'s reporting completeness rows from its parts."""
+    t = fact_indicator_parts.c
     with engine.begin() as conn:
         _take_turns(conn)
         upsert_dimensions(conn, reference, current)
-        inputs = load_inputs(conn, current, facts=False)
-        rows = completeness(inputs, reference, period)
+        quarters = processed_quarters(conn, current)
+        parts = read_frame(
+            conn,
+            sa.select(t.org_code, t.operand, t.value)
+            .where(t.period == period, t.operand.like("reporting:%"))
+            .order_by(t.org_code, t.operand),
+        )
+        rows = completeness(quarters, _org_reporting(parts, period), reference, period)
         table = fact_reporting_completeness
         replace_partition(conn, table, table.c.period == period, rows)
-    return QuarterResult(period, inputs.quarters, rows)
+    return QuarterResult(period, quarters, rows)
+
+
+def _org_reporting(parts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """org_code, period and the reporting counts, from the quarter's reporting parts."""
+    wide = parts.assign(count=parts["operand"].str.removeprefix("reporting:")).pivot(
+        index="org_code", columns="count", values="value"
+    )
+    return wide.reset_index().assign(period=period)
 
 
 def headline(rows: pd.DataFrame, reference: Reference, period: str) -> pd.DataFrame:

@@ -50,17 +50,23 @@ def percentages(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def completeness(inputs: Inputs, reference: Reference, period: str) -> pd.DataFrame:
-    """The rows of ``reporting_completeness`` for one quarter: every area with an active org."""
-    if period not in inputs.quarters:
+def completeness(
+    quarters: tuple[str, ...], orgs: pd.DataFrame, reference: Reference, period: str
+) -> pd.DataFrame:
+    """The rows of ``reporting_completeness`` for one quarter: every area with an active org.
+
+    ``orgs``: each active org's counts for the quarter (``org_reporting``, or its stored
+    parts); ``quarters``: the processed quarters (nothing for a quarter not among them).
+    """
+    if period not in quarters or orgs.empty:
         return pd.DataFrame(columns=COLUMNS)
-    orgs = org_reporting(inputs, reference)
     orgs = orgs[orgs["period"] == period]
     by_area = (
         orgs.merge(org_areas(reference), on="org_code")
         .groupby(["period", "area_level", "area_code"], as_index=False)[COUNTS]
         .sum()
     )
+    by_area[COUNTS] = by_area[COUNTS].astype(int)
     return percentages(by_area)[COLUMNS]
 
 

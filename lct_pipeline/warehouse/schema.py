@@ -11,11 +11,16 @@ import hashlib
 import sqlalchemy as sa
 
 # Importing the table modules registers their tables on the shared metadata.
-from lct_pipeline.warehouse import tables_raw, tables_star, tables_validated  # noqa: F401
+from lct_pipeline.warehouse import (  # noqa: F401
+    tables_freshness,
+    tables_raw,
+    tables_star,
+    tables_validated,
+)
 from lct_pipeline.warehouse.metadata import metadata
 from lct_pipeline.warehouse.views import all_views, create_views
 
-SCHEMA_VERSION = 3  # 2: the star schema (dimensions and facts of current data)
+SCHEMA_VERSION = 4  # 2: the star schema; 4: indicator parts and quarter versions (freshness)
 SCHEMA_LOCK_ID = 741_952_001
 
 schema_info = sa.Table(

@@ -158,3 +158,17 @@ fact_reporting_completeness = sa.Table(
     sa.Column("timeliness_pct", sa.Float),
     sa.Index("ix_fact_reporting_completeness_area", "area_code"),
 )
+
+# A quarter's additive parts (lct_pipeline/indicators/parts.py): what every indicator
+# row is summed from, so no quarter's run reads another quarter's facts.
+fact_indicator_parts = sa.Table(
+    "fact_indicator_parts",
+    metadata,
+    sa.Column("period", sa.String(6), primary_key=True),
+    sa.Column("operand", sa.String(120), primary_key=True),
+    sa.Column("org_code", sa.String(32), primary_key=True),
+    sa.Column("breakdown", sa.String(32), primary_key=True),
+    sa.Column("breakdown_value", sa.String(32), primary_key=True),
+    sa.Column("due_period", sa.String(6), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+)

@@ -1,0 +1,152 @@
+"""Fresh figures (SPEC §6): which stages of which quarters a change has made stale.
+
+A quarter's *version* moves when a run changes its current data (its facts and
+additive parts: what other quarters read of it). Each stage of a quarter reads
+the versions of some quarters, and records the highest one it read:
+
+- validation of Q reads the four quarters before it (OUTLIER compares with them);
+- the indicators and the extracts of Q read every quarter up to Q (CUM rows,
+  charts); the Y rows of a year are rewritten by each of its quarters' runs, so
+  the quarter that changed rewrites them itself.
+
+A stage is stale while a quarter it reads has a newer version than it was built
+from, or when it was never built for a quarter that has data. The Dagster layer
+refreshes stale stages (the freshness sensor, ``lct run``); nothing here runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from lct_pipeline import periods
+from lct_pipeline.warehouse.tables_freshness import quarter_versions, stage_versions
+
+VALIDATION = "validated_submissions"
+INDICATORS = "indicator_values"
+EXTRACTS = "evaluation_extracts"
+PUBLIC = "public_extracts"
+# The stages that read every quarter up to their own, in the order a run builds them.
+FIGURES = (INDICATORS, EXTRACTS, PUBLIC)
+HISTORY_QUARTERS = 4  # OUTLIER's look-back (rules/cross_row.py)
+
+
+def fingerprint(*frames: pd.DataFrame) -> str:
+    """A digest of frames' contents (sorted by the caller): equal data, equal digest."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(repr(list(frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def record_data(conn: sa.Connection, period: str, digest: str, run_id: str | None) -> bool:
+    """Give ``period`` the warehouse's next version if its data's digest changed; True if so.
+
+    Called inside the transaction that writes the quarter's data, so a crash leaves
+    the old data with the old version or the new with the new.
+    """
+    t = quarter_versions.c
+    known = conn.execute(sa.select(t.fingerprint).where(t.period == period)).scalar()
+    if known == digest:
+        return False
+    latest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.version), 0))).scalar()
+    conn.execute(quarter_versions.delete().where(t.period == period))
+    conn.execute(
+        quarter_versions.insert().values(
+            period=period,
+            fingerprint=digest,
+            version=int(latest) + 1,
+            changed_at=datetime.now(UTC).replace(tzinfo=None),
+            changed_by=run_id,
+        )
+    )
+    return True
+
+
+def reads(stage: str, period: str) -> tuple[str, str]:
+    """The first and last quarter whose versions a stage of ``period`` reads."""
+    if stage == VALIDATION:
+        first = max(periods.shift(period, -HISTORY_QUARTERS), periods.PROGRAMME_START)
+        return first, periods.shift(period, -1)
+    return periods.PROGRAMME_START, period
+
+
+def _versions(conn: sa.Connection) -> dict[str, int]:
+    return dict(
+        conn.execute(sa.select(quarter_versions.c.period, quarter_versions.c.version)).all()
+    )
+
+
+def input_version(conn: sa.Connection, stage: str, period: str) -> int:
+    """The highest version among the quarters a stage of ``period`` reads (0: none yet)."""
+    first, last = reads(stage, period)
+    t = quarter_versions.c
+    found = conn.execute(
+        sa.select(sa.func.max(t.version)).where(t.period.between(first, last))
+    ).scalar()
+    return int(found or 0)
+
+
+def record_built(conn: sa.Connection, stage: str, period: str, built_from: int) -> None:
+    """Note that ``stage`` of ``period`` now holds what inputs of version ``built_from`` give."""
+    t = stage_versions.c
+    conn.execute(stage_versions.delete().where(t.stage == stage, t.period == period))
+    conn.execute(
+        stage_versions.insert().values(
+            stage=stage,
+            period=period,
+            built_from=built_from,
+            built_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A quarter whose stored figures no longer follow from the data."""
+
+    period: str
+    stages: tuple[str, ...]  # the stale stages, VALIDATION first when it is one
+    causes: tuple[str, ...]  # the quarters whose change made them stale; () if never built
+    version: int  # the highest version of the quarters up to it: names this state
+
+    @property
+    def revalidate(self) -> bool:
+        """Its data must be validated and stored again, not only its figures rebuilt."""
+        return VALIDATION in self.stages
+
+    @property
+    def cause(self) -> str:
+        return ",".join(self.causes) if self.causes else "never built"
+
+
+def stale_quarters(conn: sa.Connection, quarters: Sequence[str]) -> list[Stale]:
+    """The quarters (of ``quarters``: those a clean run would run) with a stale stage.
+
+    A quarter whose own data was never stored is stale as a whole (VALIDATION, so
+    its run stores it); one that was is stale where a quarter it reads changed.
+    """
+    versions = _versions(conn)
+    t = stage_versions.c
+    built = {(s, p): v for s, p, v in conn.execute(sa.select(t.stage, t.period, t.built_from))}
+    found = []
+    for period in quarters:
+        stages, causes = [], set()
+        for stage in (VALIDATION, *FIGURES):
+            first, last = reads(stage, period)
+            mine = built.get((stage, period))
+            newer = [q for q, v in versions.items() if first <= q <= last and v > (mine or 0)]
+            never = mine is None or (stage == VALIDATION and period not in versions)
+            if never or newer:
+                stages.append(stage)
+                causes.update(newer if not never else ())
+        if stages:
+            version = max((v for q, v in versions.items() if q <= period), default=0)
+            found.append(Stale(period, tuple(stages), tuple(sorted(causes)), version))
+    return found

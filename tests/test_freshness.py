@@ -1,0 +1,138 @@
+"""Fresh figures (SPEC §6): after a late file, a correction or a resubmission, `lct run
+--period P` leaves every view and every extract exactly as one clean `lct run --all` over
+the same inbox, in every later quarter too (their CUM rows, charts and annual extracts;
+the next quarters' OUTLIER warnings).
+
+Each history starts from a network already run, receives one file, runs its quarter and
+is compared cell by cell with a clean run of the final inbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lct_pipeline.generator import Config, generate
+from tests.freshness_cases import VIEWS, Workspace, edited_csv, received
+
+pytestmark = pytest.mark.slow
+
+# Each run of a quarter costs seconds whatever its size, so the networks are small:
+# three CSOs over three quarters (CSO02 begins in 2013Q1), and one CSO over nine (two
+# years and a quarter: a correction two years back, with two years' extracts after it).
+NETWORKS = {
+    "short": Config(orgs=3, first="2012Q4", last="2013Q2", seed=3, error_rate=0.01),
+    "long": Config(orgs=1, first="2012Q4", last="2014Q4", seed=3, error_rate=0.01),
+}
+
+
+@pytest.fixture(scope="module")
+def networks(tmp_path_factory) -> dict[str, Path]:
+    made = {}
+    for name, config in NETWORKS.items():
+        out = tmp_path_factory.mktemp(name)
+        generate(config, out, out / "reference")
+        made[name] = out
+    return made
+
+
+@pytest.fixture(scope="module")
+def dagster_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dagster_home")
+
+
+@pytest.fixture(scope="module")
+def clean(networks, dagster_home, tmp_path_factory) -> dict[str, Workspace]:
+    """Each whole network, run once with `lct run --all`."""
+    runs = {}
+    for name, network in networks.items():
+        workspace = Workspace(tmp_path_factory.mktemp(f"clean_{name}"), network, dagster_home)
+        workspace.receive()
+        workspace.lct("run", "--all")
+        runs[name] = workspace
+    return runs
+
+
+def _changed_value(element: str, delta: int):
+    def edit(row: dict) -> dict:
+        if row["data_element"] == element:
+            row["value"] = str(int(float(row["value"])) + delta)
+        return row
+
+    return edit
+
+
+def _without(element: str):
+    return lambda row: None if row["data_element"] == element else row
+
+
+@dataclass(frozen=True)
+class History:
+    network: str
+    held_back: tuple[str, ...]  # files left out of the first run; they arrive late
+    arriving: str  # the file that arrives (one held back, or a new one)
+    source: str | None  # for a new file: the file it is an edited copy of
+    edit: object  # row -> row | None, for a new file
+    when: str  # when it arrives
+    quarter: str  # the quarter then run with `lct run --period`
+
+
+HISTORIES = {
+    "a late file": History("short", ("2013Q1/cso03.csv",), "2013Q1/cso03.csv", None, None, "2013-09-02T09:00:00", "2013Q1"),
+    "a correction": History("short", (), "2013Q1/cso01_ispravka.csv", "2013Q1/cso01.csv", _changed_value("CONSULTATIONS_HELD", 7), "2013-09-02T09:00:00", "2013Q1"),
+    "a resubmission that drops rows": History("short", (), "2012Q4/cso03_v2.csv", "2012Q4/cso03.csv", _without("PERSONS_INFORMED"), "2013-09-03T09:00:00", "2012Q4"),
+    "a CSO's first quarter arriving late": History("short", ("2013Q1/cso02.csv", "2013Q1/cso02_mere.csv"), "2013Q1/cso02.csv", None, None, "2013-09-04T09:00:00", "2013Q1"),
+    "a correction two years back": History("long", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv", _changed_value("NETWORK_MEETINGS", 3), "2015-01-10T09:00:00", "2012Q4"),
+}  # fmt: skip
+
+
+def _compare(got: Workspace, expected: Workspace) -> None:
+    views, clean_views = got.views(), expected.views()
+    for name in VIEWS:
+        pd.testing.assert_frame_equal(views[name], clean_views[name], obj=name)
+    files, clean_files = got.extracts(), expected.extracts()
+    assert sorted(files) == sorted(clean_files)
+    for name, content in clean_files.items():
+        assert files[name] == content, f"{name} differs from the clean run's"
+
+
+@pytest.mark.parametrize("name", HISTORIES)
+def test_a_quarter_run_after_a_change_equals_a_clean_run(
+    name, networks, dagster_home, clean, tmp_path, capsys
+):
+    history = HISTORIES[name]
+    network = networks[history.network]
+    if history.held_back:
+        incremental = Workspace(tmp_path / "incremental", network, dagster_home)
+        incremental.receive(skip=history.held_back)
+        incremental.lct("run", "--all")
+    else:
+        incremental = clean[history.network].copy(tmp_path / "incremental")
+    if history.source is None:  # what was held back arrives, all of it
+        arriving = {n: (network / "inbox" / n).read_bytes() for n in history.held_back}
+    else:
+        data = (network / "inbox" / history.source).read_bytes()
+        arriving = {history.arriving: edited_csv(data, history.edit)}
+    for arrived, content in arriving.items():
+        incremental.put(arrived, content, history.when)
+    capsys.readouterr()
+
+    out = incremental.lct("run", "--period", history.quarter, capsys=capsys)
+
+    # One clean run over the same inbox: the same files, received at the same times.
+    reference = Workspace(tmp_path / "clean", network, dagster_home)
+    reference.receive(skip=history.held_back)
+    for arrived, content in arriving.items():
+        reference.put(arrived, content, history.when)
+    reference.lct("run", "--all")
+    _compare(incremental, reference)
+    later = [q for q in quarters(network) if q > history.quarter]
+    assert f"Refreshed {len(later)} quarter(s) that earlier changes made stale: " in out, out
+    assert ", ".join(later) in out, out
+
+
+def quarters(network: Path) -> list[str]:
+    return sorted({name.split("/")[0] for name in received(network)})
