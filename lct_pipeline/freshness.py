@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lct_pipeline import periods
+from lct_pipeline.rules.cross_row import HISTORY_QUARTERS
 from lct_pipeline.warehouse.tables_freshness import quarter_versions, stage_versions
 
 VALIDATION = "validated_submissions"
@@ -33,7 +34,6 @@ EXTRACTS = "evaluation_extracts"
 PUBLIC = "public_extracts"
 # The stages that read every quarter up to their own, in the order a run builds them.
 FIGURES = (INDICATORS, EXTRACTS, PUBLIC)
-HISTORY_QUARTERS = 4  # OUTLIER's look-back (rules/cross_row.py)
 
 
 def fingerprint(*frames: pd.DataFrame) -> str:

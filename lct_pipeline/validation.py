@@ -8,7 +8,6 @@ on files a CSO is about to send, with nothing stored.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from lct_pipeline import freshness, periods
-from lct_pipeline.contract import MEASURES, VALUES, FileProblem
+from lct_pipeline import freshness
+from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, VALUES, FileProblem
 from lct_pipeline.ingestion import file_problem, raw_frame
 from lct_pipeline.reading import read_submission
 from lct_pipeline.reference import Reference
@@ -28,6 +27,7 @@ from lct_pipeline.rules.judge import Judged, judge_measures, judge_values
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
+from lct_pipeline.warehouse.tables_star import fact_values
 from lct_pipeline.warehouse.tables_validated import (
     row_issues,
     slices,
@@ -130,60 +130,31 @@ def _raw_rows(conn: sa.Connection, where: sa.ColumnElement[bool]) -> pd.DataFram
     return rows.merge(files, on="sha256", how="left")
 
 
-# A quarter's largest accepted values, as history of the quarters after it. They
-# depend only on the quarter's raw files (bytes, name, received time), the reference
-# and the current quarter, so a backfill judges each quarter once as history instead
-# of once for each of the four quarters that look back at it.
-_MAXIMA_CACHE_SIZE = 8
-_maxima_cache: OrderedDict[tuple, tuple[Reference, pd.DataFrame | None]] = OrderedDict()
+def _history_maxima(conn: sa.Connection, period: str) -> pd.DataFrame | None:
+    """The largest current, accepted value of each key in the four previous quarters.
 
-
-def _quarter_maxima(
-    conn: sa.Connection, reference: Reference, quarter: str, current: str
-) -> pd.DataFrame | None:
-    """The largest accepted, current value of each key in one history quarter."""
-    rows = sa.and_(raw_rows.c.period_norm == quarter, raw_rows.c.record_type == VALUES)
-    files = conn.execute(
-        sa.select(raw_files.c.sha256, raw_files.c.source_file, raw_files.c.received_at)
-        .where(raw_files.c.sha256.in_(sa.select(raw_rows.c.sha256).where(rows)))
-        .order_by(raw_files.c.sha256)
-    ).all()
-    key = (quarter, current, id(reference), tuple(tuple(f) for f in files))
-    cached = _maxima_cache.get(key)
-    if cached is not None and cached[0] is reference:  # the id of a live object only
-        _maxima_cache.move_to_end(key)
-        return cached[1]
-    maxima = None
-    history = _raw_rows(conn, rows) if files else pd.DataFrame()
-    if not history.empty:
-        judged = judge_values(history, reference, current, Checker())  # kept out of Data Docs
-        table = split.supersede(split.slice_table(judged.rows, judged.rejected, judged.warned))
-        current_ids = table.loc[table["is_current"], "submission_id"]
-        counted = ~judged.rejected & judged.rows["submission_id"].isin(current_ids)
-        maxima = cross_row.history_maxima(judged.rows[counted])
-    _maxima_cache[key] = (reference, maxima)
-    while len(_maxima_cache) > _MAXIMA_CACHE_SIZE:
-        _maxima_cache.popitem(last=False)
-    return maxima
-
-
-def _history_maxima(
-    conn: sa.Connection, reference: Reference, period: str, current: str
-) -> pd.DataFrame | None:
-    """The largest accepted, current value of each key in the four previous quarters.
-
-    Computed from the raw rows with the same rules, not read from the validated
-    tables, so a quarter gets the same warnings whatever order quarters run in.
-    Every rule judges within one (organisation, quarter) slice, so each quarter is
-    judged on its own and the maxima of the four are combined.
+    Read from their stored current values: when one of them changes later, this
+    quarter's validation is stale and runs again (``lct_pipeline.freshness``), so its
+    warnings do not depend on the order quarters run in.
     """
-    quarters = [
-        q
-        for q in (periods.shift(period, -n) for n in range(1, cross_row.HISTORY_QUARTERS + 1))
-        if q >= periods.PROGRAMME_START
-    ]
-    found = [m for q in quarters if (m := _quarter_maxima(conn, reference, q, current)) is not None]
-    return cross_row.combine_maxima(found) if found else None
+    first, last = freshness.reads(freshness.VALIDATION, period)
+    v = fact_values.c
+    dims = [v[d] for d in DIMENSION_COLUMNS]
+    maxima = read_frame(
+        conn,
+        sa.select(v.org_code, v.data_element, *dims, sa.func.max(v.value).label("history_max"))
+        .where(v.period.between(first, last))
+        .group_by(v.org_code, v.data_element, *dims),
+    )
+    if maxima.empty:
+        return None
+    keys = {"org_code": "org", "data_element": "element"}
+    keys |= {d: f"{d}_key" for d in DIMENSION_COLUMNS}
+    maxima = maxima.rename(columns=keys)
+    for d in DIMENSION_COLUMNS:  # the validation's keys: empty where the element has none
+        maxima[f"{d}_key"] = maxima[f"{d}_key"].fillna("").astype(object)
+    maxima["history_max"] = maxima["history_max"].astype(float)
+    return maxima[[*cross_row.OUTLIER_KEY, "history_max"]]
 
 
 def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -285,7 +256,7 @@ def validate_quarter(
         # Read first: a history quarter that changes meanwhile leaves this one stale.
         built_from = freshness.input_version(conn, freshness.VALIDATION, period)
         raw = _raw_rows(conn, rows_of_quarter(period, current))
-        maxima = _history_maxima(conn, reference, period, current)
+        maxima = _history_maxima(conn, period)
         file_slices, file_issues = _rejected_files(conn, period)
     checker = Checker(data_docs_dir / period if data_docs_dir else None)
     found = _validate(raw, reference, current, checker, maxima)

@@ -36,11 +36,13 @@ SAMPLE_FILES = ("2013Q1/cso01", "2013Q1/cso02", "2013Q1/cso08", "2013Q1/cso12")
 pytestmark = pytest.mark.slow
 
 
-def _install_small_sample(inbox: Path) -> int:
+def _install_small_sample(
+    inbox: Path, files: tuple[str, ...] = SAMPLE_FILES, skip: tuple[str, ...] = ()
+) -> int:
     copied = 0
     with (SAMPLE_DIR / "received.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if not row["file"].startswith(SAMPLE_FILES):
+            if not row["file"].startswith(files) or row["file"].startswith(skip):
                 continue
             target = inbox / row["file"]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -66,11 +68,13 @@ def _environment(root: Path) -> dict[str, str]:
     return env
 
 
-def _lct_run(env: dict[str, str], fail_at: str | None = None) -> subprocess.CompletedProcess:
+def _lct_run(
+    env: dict[str, str], fail_at: str | None = None, which: tuple[str, ...] = ("--all",)
+) -> subprocess.CompletedProcess:
     if fail_at:
         env = {**env, "LCT_FAIL_AT": fail_at}
     return subprocess.run(
-        [sys.executable, "-m", "lct_pipeline.cli", "run", "--all"],
+        [sys.executable, "-m", "lct_pipeline.cli", "run", *which],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
 
@@ -145,3 +149,36 @@ def test_a_run_killed_anywhere_then_run_again_equals_one_clean_run(tmp_path, cle
     for name in VIEWS:
         pd.testing.assert_frame_equal(views[name], expected_views[name], obj=name)
     assert _complete_extracts(tmp_path / "extracts") == expected_extracts
+
+
+# Two quarters of two CSOs: CSO02's 2013Q1 files arrive late, so running 2013Q1 again
+# refreshes 2013Q2 (its CUM rows, its extracts, its OUTLIER warnings).
+REFRESH_FILES = ("2013Q1/cso01", "2013Q1/cso02", "2013Q2/cso01", "2013Q2/cso02")
+LATE = ("2013Q1/cso02",)
+
+
+def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path):
+    clean_env = _environment(tmp_path / "clean")
+    _install_small_sample(tmp_path / "clean" / "inbox", REFRESH_FILES)
+    assert _lct_run(clean_env).returncode == 0
+    env = _environment(tmp_path / "incremental")
+    inbox = tmp_path / "incremental" / "inbox"
+    _install_small_sample(inbox, REFRESH_FILES, skip=LATE)
+    assert _lct_run(env).returncode == 0
+    _install_small_sample(inbox, LATE)
+
+    # The quarter's own run replaces its indicator rows once; the second replace is
+    # the refresh of 2013Q2, which the kill cuts short.
+    crashed = _lct_run(env, "replace.fact_indicator_values:2", ("--period", "2013Q1"))
+    assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
+    _complete_extracts(tmp_path / "incremental" / "extracts")
+
+    again = _lct_run(env, which=("--period", "2013Q1"))
+    assert again.returncode == 0, again.stderr
+    assert "Refreshed 1 quarter(s) that earlier changes made stale: 2013Q2" in again.stdout
+    views, expected = _views(env["LCT_WAREHOUSE_URL"]), _views(clean_env["LCT_WAREHOUSE_URL"])
+    for name in VIEWS:
+        pd.testing.assert_frame_equal(views[name], expected[name], obj=name)
+    assert _complete_extracts(tmp_path / "incremental" / "extracts") == _complete_extracts(
+        tmp_path / "clean" / "extracts"
+    )

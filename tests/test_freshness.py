@@ -81,11 +81,26 @@ class History:
 
 
 HISTORIES = {
-    "a late file": History("short", ("2013Q1/cso03.csv",), "2013Q1/cso03.csv", None, None, "2013-09-02T09:00:00", "2013Q1"),
-    "a correction": History("short", (), "2013Q1/cso01_ispravka.csv", "2013Q1/cso01.csv", _changed_value("CONSULTATIONS_HELD", 7), "2013-09-02T09:00:00", "2013Q1"),
-    "a resubmission that drops rows": History("short", (), "2012Q4/cso03_v2.csv", "2012Q4/cso03.csv", _without("PERSONS_INFORMED"), "2013-09-03T09:00:00", "2012Q4"),
-    "a CSO's first quarter arriving late": History("short", ("2013Q1/cso02.csv", "2013Q1/cso02_mere.csv"), "2013Q1/cso02.csv", None, None, "2013-09-04T09:00:00", "2013Q1"),
-    "a correction two years back": History("long", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv", _changed_value("NETWORK_MEETINGS", 3), "2015-01-10T09:00:00", "2012Q4"),
+    "a late file": History(
+        "short", ("2013Q1/cso03.csv",), "2013Q1/cso03.csv", None, None,
+        "2013-09-02T09:00:00", "2013Q1",
+    ),
+    "a correction": History(
+        "short", (), "2013Q1/cso01_ispravka.csv", "2013Q1/cso01.csv",
+        _changed_value("CONSULTATIONS_HELD", 7), "2013-09-02T09:00:00", "2013Q1",
+    ),
+    "a resubmission that drops rows": History(
+        "short", (), "2012Q4/cso03_v2.csv", "2012Q4/cso03.csv",
+        _without("PERSONS_INFORMED"), "2013-09-03T09:00:00", "2012Q4",
+    ),
+    "a CSO's first quarter arriving late": History(
+        "short", ("2013Q1/cso02.csv", "2013Q1/cso02_mere.csv"), "2013Q1/cso02.csv", None, None,
+        "2013-09-04T09:00:00", "2013Q1",
+    ),
+    "a correction two years back": History(
+        "long", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv",
+        _changed_value("NETWORK_MEETINGS", 3), "2015-01-10T09:00:00", "2012Q4",
+    ),
 }  # fmt: skip
 
 
