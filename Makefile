@@ -17,8 +17,10 @@ run: $(STAMP)
 	$(BIN)/lct sample
 	$(BIN)/lct run --all
 
+# Two workers, one per core (most tests wait on subprocesses, SQLite and GX); a test
+# module stays in one worker, so its module fixtures are built once.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

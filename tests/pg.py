@@ -91,6 +91,11 @@ def _postgres_schema_url(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def postgres_schema():
+    """A URL on a new, empty PostgreSQL schema (dropped afterwards); skips as above."""
+    return _postgres_schema_url(postgres_url())
+
+
 @contextmanager
 def fresh_warehouse(backend: str, folder: Path) -> Iterator[sa.Engine]:
     """An empty warehouse with the schema: a SQLite file in ``folder``, or a PostgreSQL schema."""

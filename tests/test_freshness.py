@@ -14,17 +14,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from freshness_cases import VIEWS, Workspace, edited_csv, received
+from pg import postgres_schema
 
 from lct_pipeline.generator import Config, generate
-from tests.freshness_cases import VIEWS, Workspace, edited_csv, received
 
 pytestmark = pytest.mark.slow
 
 # Each run of a quarter costs seconds whatever its size, so the networks are small:
-# three CSOs over three quarters (CSO02 begins in 2013Q1), and one CSO over nine (two
-# years and a quarter: a correction two years back, with two years' extracts after it).
+# three CSOs over two quarters (a change of 2012Q4 makes 2013Q1 stale: its CUM rows,
+# charts, extracts and OUTLIER warnings), and one CSO over nine (two years and a
+# quarter: a correction two years back, with two years' extracts after it).
 NETWORKS = {
-    "short": Config(orgs=3, first="2012Q4", last="2013Q2", seed=3, error_rate=0.01),
+    "short": Config(orgs=3, first="2012Q4", last="2013Q1", seed=3, error_rate=0.01),
     "long": Config(orgs=1, first="2012Q4", last="2014Q4", seed=3, error_rate=0.01),
 }
 
@@ -76,26 +78,27 @@ class History:
     arriving: str  # the file that arrives (one held back, or a new one)
     source: str | None  # for a new file: the file it is an edited copy of
     edit: object  # row -> row | None, for a new file
-    when: str  # when it arrives
+    when: str | None  # when it arrives (None: held-back files keep their received times)
     quarter: str  # the quarter then run with `lct run --period`
 
 
 HISTORIES = {
     "a late file": History(
-        "short", ("2013Q1/cso03.csv",), "2013Q1/cso03.csv", None, None,
-        "2013-09-02T09:00:00", "2013Q1",
+        "short", ("2012Q4/cso01.csv",), "2012Q4/cso01.csv", None, None,
+        "2013-05-02T09:00:00", "2012Q4",
     ),
     "a correction": History(
-        "short", (), "2013Q1/cso01_ispravka.csv", "2013Q1/cso01.csv",
-        _changed_value("CONSULTATIONS_HELD", 7), "2013-09-02T09:00:00", "2013Q1",
+        "short", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv",
+        _changed_value("CONSULTATIONS_HELD", 7), "2013-05-02T09:00:00", "2012Q4",
     ),
     "a resubmission that drops rows": History(
         "short", (), "2012Q4/cso03_v2.csv", "2012Q4/cso03.csv",
-        _without("PERSONS_INFORMED"), "2013-09-03T09:00:00", "2012Q4",
+        _without("PERSONS_INFORMED"), "2013-05-03T09:00:00", "2012Q4",
     ),
+    # Sent on time, but found in a mailbox after 2013Q1 had run.
     "a CSO's first quarter arriving late": History(
-        "short", ("2013Q1/cso02.csv", "2013Q1/cso02_mere.csv"), "2013Q1/cso02.csv", None, None,
-        "2013-09-04T09:00:00", "2013Q1",
+        "short", ("2012Q4/cso03.csv", "2012Q4/cso03_mere.csv"), "2012Q4/cso03.csv", None, None,
+        None, "2012Q4",
     ),
     "a correction two years back": History(
         "long", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv",
@@ -114,6 +117,37 @@ def _compare(got: Workspace, expected: Workspace) -> None:
         assert files[name] == content, f"{name} differs from the clean run's"
 
 
+def _history(history: History, network: Path, before: Workspace, reference: Workspace, capsys):
+    """``before`` (run already, or run here when files were held back) receives the
+    file, runs its quarter, and is compared with ``reference``: one clean run over the
+    same inbox, run here unless it is the whole network as received."""
+    if history.held_back:
+        before.receive(skip=history.held_back)
+        before.lct("run", "--all")
+    if history.source is None:  # what was held back arrives, all of it
+        arriving = {n: (network / "inbox" / n).read_bytes() for n in history.held_back}
+    else:
+        data = (network / "inbox" / history.source).read_bytes()
+        arriving = {history.arriving: edited_csv(data, history.edit)}
+    times = received(network)
+    for arrived, content in arriving.items():
+        before.put(arrived, content, history.when or times[arrived])
+    capsys.readouterr()
+
+    out = before.lct("run", "--period", history.quarter, capsys=capsys)
+
+    if history.when is not None or history.source is not None:
+        # One clean run over the same inbox: the same files, received at the same times.
+        reference.receive(skip=history.held_back)
+        for arrived, content in arriving.items():
+            reference.put(arrived, content, history.when)
+        reference.lct("run", "--all")
+    _compare(before, reference)
+    later = [q for q in quarters(network) if q > history.quarter]
+    assert f"Refreshed {len(later)} quarter(s) that earlier changes made stale: " in out, out
+    assert ", ".join(later) in out, out
+
+
 @pytest.mark.parametrize("name", HISTORIES)
 def test_a_quarter_run_after_a_change_equals_a_clean_run(
     name, networks, dagster_home, clean, tmp_path, capsys
@@ -121,32 +155,25 @@ def test_a_quarter_run_after_a_change_equals_a_clean_run(
     history = HISTORIES[name]
     network = networks[history.network]
     if history.held_back:
-        incremental = Workspace(tmp_path / "incremental", network, dagster_home)
-        incremental.receive(skip=history.held_back)
-        incremental.lct("run", "--all")
+        before = Workspace(tmp_path / "incremental", network, dagster_home)
+    else:  # the network as already run
+        before = clean[history.network].copy(tmp_path / "incremental")
+    if history.when is None and history.source is None:
+        reference = clean[history.network]  # the whole network as received
     else:
-        incremental = clean[history.network].copy(tmp_path / "incremental")
-    if history.source is None:  # what was held back arrives, all of it
-        arriving = {n: (network / "inbox" / n).read_bytes() for n in history.held_back}
-    else:
-        data = (network / "inbox" / history.source).read_bytes()
-        arriving = {history.arriving: edited_csv(data, history.edit)}
-    for arrived, content in arriving.items():
-        incremental.put(arrived, content, history.when)
-    capsys.readouterr()
+        reference = Workspace(tmp_path / "clean", network, dagster_home)
+    _history(history, network, before, reference, capsys)
 
-    out = incremental.lct("run", "--period", history.quarter, capsys=capsys)
 
-    # One clean run over the same inbox: the same files, received at the same times.
-    reference = Workspace(tmp_path / "clean", network, dagster_home)
-    reference.receive(skip=history.held_back)
-    for arrived, content in arriving.items():
-        reference.put(arrived, content, history.when)
-    reference.lct("run", "--all")
-    _compare(incremental, reference)
-    later = [q for q in quarters(network) if q > history.quarter]
-    assert f"Refreshed {len(later)} quarter(s) that earlier changes made stale: " in out, out
-    assert ", ".join(later) in out, out
+def test_on_postgresql_a_late_file_then_its_quarter_equals_a_clean_run(
+    networks, dagster_home, tmp_path, capsys
+):
+    history = HISTORIES["a late file"]
+    network = networks[history.network]
+    with postgres_schema() as before_url, postgres_schema() as reference_url:
+        before = Workspace(tmp_path / "incremental", network, dagster_home, before_url)
+        reference = Workspace(tmp_path / "clean", network, dagster_home, reference_url)
+        _history(history, network, before, reference, capsys)
 
 
 def quarters(network: Path) -> list[str]:

@@ -2,8 +2,9 @@
 
 ``dagster-webserver`` and ``dagster-daemon`` run on the workspace's temporary
 DAGSTER_HOME, with the instance configuration of ``make ui`` and part of the bundled
-sample in the inbox. The inbox sensor is stopped first, so that only the runs the
-test launches run (the sensor has tests of its own, and runs live in the UI test).
+sample in the inbox. The inbox and freshness sensors are stopped first, so that only the
+runs the test launches run (the sensors have tests of their own, and the inbox sensor's
+runs live in the UI test).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def server(workspace, sample, tmp_path) -> Iterator[live.Live]:
     home = Path(os.environ["DAGSTER_HOME"])
     with live.webserver(home, tmp_path / "logs") as web:
         _stop_sensor(web, "inbox_sensor")
+        _stop_sensor(web, "freshness_sensor")
         with live.daemon(web, tmp_path / "logs"):
             yield web
 

@@ -30,6 +30,7 @@ from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_star import (
     fact_indicator_parts,
     fact_indicator_values,
+    fact_indicator_year_parts,
     fact_reporting_completeness,
     fact_values,
 )
@@ -62,7 +63,13 @@ def owned_rows(period: str, with_year: bool = True) -> sa.ColumnElement[bool]:
     mine = sa.and_(t.period_type.in_(("Q", "CUM")), t.period == period)
     if not with_year:
         return mine
-    return sa.or_(mine, sa.and_(t.period_type == "Y", t.period == str(periods.year(period))))
+    year = str(periods.year(period))
+    # The IN on period alone lets the database use its index (an OR of two conjunctions
+    # would scan every quarter's rows: a cost growing with the history).
+    return sa.and_(
+        t.period.in_((period, year)),
+        sa.or_(mine, sa.and_(t.period_type == "Y", t.period == year)),
+    )
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,64 @@ def refresh_parts(
         replace_partition(
             conn, fact_indicator_parts, fact_indicator_parts.c.period == period, parts
         )
+        _refresh_year_parts(conn, periods.year(period), _last_operands(reference))
         changed = freshness.record_data(conn, period, _data_digest(conn, period, parts), run_id)
     return PartsResult(period, parts, changed)
+
+
+def _last_operands(reference: Reference) -> set[str]:
+    """The operands of ``last`` indicators: taken as at a quarter, not summed."""
+    return {
+        o.key
+        for i in reference.indicators.values()
+        if i.time == "last"
+        for o in (i.numerator, i.denominator)
+        if o is not None
+    }
+
+
+def _refresh_year_parts(conn: sa.Connection, year: int, last_operands: set[str]) -> None:
+    """Replace ``year``'s row of each key in ``fact_indicator_year_parts``, from the
+    parts of its (at most four) quarters: summed, or each org's latest quarter's."""
+    t = fact_indicator_parts.c
+    y = fact_indicator_year_parts
+    start, end = f"{year}Q1", f"{year}Q4"
+    keys = [t.operand, t.org_code, t.breakdown, t.breakdown_value]
+    summed = (
+        sa.select(
+            sa.literal(year).label("year"),
+            *keys,
+            sa.literal(ALWAYS).label("due_period"),
+            sa.literal(ALWAYS).label("latest_period"),
+            sa.func.sum(t.value).label("value"),
+        )
+        .where(t.period.between(start, end), t.operand.not_in(sorted(last_operands)))
+        .group_by(*keys)
+    )
+    latest = (
+        sa.select(t.operand, t.org_code, sa.func.max(t.period).label("latest"))
+        .where(t.period.between(start, end), t.operand.in_(sorted(last_operands)))
+        .group_by(t.operand, t.org_code)
+        .subquery()
+    )
+    snapshots = sa.select(
+        sa.literal(year).label("year"),
+        *keys,
+        t.due_period,
+        t.period.label("latest_period"),
+        t.value,
+    ).join(
+        latest,
+        sa.and_(
+            t.operand == latest.c.operand,
+            t.org_code == latest.c.org_code,
+            t.period == latest.c.latest,
+        ),
+    )
+    conn.execute(y.delete().where(y.c.year == year))
+    columns = ["year", "operand", "org_code", "breakdown", "breakdown_value", "due_period",
+               "latest_period", "value"]  # fmt: skip
+    conn.execute(y.insert().from_select(columns, sa.union_all(summed, snapshots)))
 
 
 def read_parts(conn: sa.Connection, period: str, last_operands: set[str]) -> pd.DataFrame:
@@ -110,36 +173,38 @@ def read_parts(conn: sa.Connection, period: str, last_operands: set[str]) -> pd.
     The parts of its year as they are; for the years before, one pre-summed part per
     key of each ``sum`` operand, labelled with the last quarter before the year (the
     CUM window holds it, the year's windows do not), and each org's latest snapshot
-    of each ``last`` operand. Both are bounded by orgs and keys, not by history.
+    of each ``last`` operand. Both come from the years' parts
+    (``fact_indicator_year_parts``): bounded by orgs, keys and years, never by quarters.
     """
     t = fact_indicator_parts.c
+    y = fact_indicator_year_parts.c
     year = periods.year(period)
     start, end = f"{year}Q1", f"{year}Q4"
     before = periods.shift(start, -1)
     this_year = sa.select(*(t[c] for c in PART_COLUMNS)).where(t.period.between(start, end))
-    keys = [t.operand, t.org_code, t.breakdown, t.breakdown_value]
+    keys = [y.operand, y.org_code, y.breakdown, y.breakdown_value]
     summed = (
         sa.select(
             sa.literal(before).label("period"),
             *keys,
             sa.literal(ALWAYS).label("due_period"),
-            sa.func.sum(t.value).label("value"),
+            sa.func.sum(y.value).label("value"),
         )
-        .where(t.period < start, t.operand.not_in(sorted(last_operands)))
+        .where(y.year < year, y.operand.not_in(sorted(last_operands)))
         .group_by(*keys)
     )
     latest = (
-        sa.select(t.operand, t.org_code, sa.func.max(t.period).label("latest"))
-        .where(t.period < start, t.operand.in_(sorted(last_operands)))
-        .group_by(t.operand, t.org_code)
+        sa.select(y.operand, y.org_code, sa.func.max(y.year).label("latest"))
+        .where(y.year < year, y.operand.in_(sorted(last_operands)))
+        .group_by(y.operand, y.org_code)
         .subquery()
     )
-    snapshots = sa.select(*(t[c] for c in PART_COLUMNS)).join(
+    snapshots = sa.select(y.latest_period.label("period"), *keys, y.due_period, y.value).join(
         latest,
         sa.and_(
-            t.operand == latest.c.operand,
-            t.org_code == latest.c.org_code,
-            t.period == latest.c.latest,
+            y.operand == latest.c.operand,
+            y.org_code == latest.c.org_code,
+            y.year == latest.c.latest,
         ),
     )
     union = sa.union_all(this_year, summed, snapshots).subquery()
@@ -152,13 +217,7 @@ def refresh_indicator_values(
     engine: sa.Engine, reference: Reference, period: str, current: str
 ) -> QuarterResult:
     """Compute and store quarter ``period``'s indicator rows from stored parts; idempotent."""
-    last = {
-        o.key
-        for i in reference.indicators.values()
-        if i.time == "last"
-        for o in (i.numerator, i.denominator)
-        if o is not None
-    }
+    last = _last_operands(reference)
     with engine.begin() as conn:
         _take_turns(conn)
         upsert_dimensions(conn, reference, current)

@@ -172,3 +172,20 @@ fact_indicator_parts = sa.Table(
     sa.Column("due_period", sa.String(6), primary_key=True),
     sa.Column("value", sa.Float, nullable=False),
 )
+
+# Each year's parts, kept with its quarters' (``partition.py``): the sum of each key over
+# the year's quarters, and each org's latest snapshot of the year for ``last`` operands
+# (``latest_period`` says which quarter). A quarter's CUM rows read the years before
+# from here: a few rows per key and year, not every earlier quarter's parts.
+fact_indicator_year_parts = sa.Table(
+    "fact_indicator_year_parts",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("operand", sa.String(120), primary_key=True),
+    sa.Column("org_code", sa.String(32), primary_key=True),
+    sa.Column("breakdown", sa.String(32), primary_key=True),
+    sa.Column("breakdown_value", sa.String(32), primary_key=True),
+    sa.Column("due_period", sa.String(6), primary_key=True),
+    sa.Column("latest_period", sa.String(6), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+)
