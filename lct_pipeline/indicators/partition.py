@@ -22,15 +22,15 @@ from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.indicators.engine import TOTAL_BREAKDOWN, compute_indicators
 from lct_pipeline.indicators.facts import upsert_dimensions
 from lct_pipeline.indicators.inputs import load_quarter, processed_quarters, without_facts
-from lct_pipeline.indicators.parts import ALWAYS, PART_COLUMNS, PART_KEYS, quarter_parts
+from lct_pipeline.indicators.parts import quarter_parts
 from lct_pipeline.indicators.reporting import completeness
+from lct_pipeline.indicators.stored_parts import last_operands, read_parts, store_year_parts
 from lct_pipeline.indicators.targets import apply_targets
 from lct_pipeline.reference import Reference
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_star import (
     fact_indicator_parts,
     fact_indicator_values,
-    fact_indicator_year_parts,
     fact_reporting_completeness,
     fact_values,
 )
@@ -107,117 +107,16 @@ def refresh_parts(
         replace_partition(
             conn, fact_indicator_parts, fact_indicator_parts.c.period == period, parts
         )
-        _refresh_year_parts(conn, periods.year(period), _last_operands(reference))
+        store_year_parts(conn, periods.year(period), last_operands(reference))
         changed = freshness.record_data(conn, period, _data_digest(conn, period, parts), run_id)
     return PartsResult(period, parts, changed)
-
-
-def _last_operands(reference: Reference) -> set[str]:
-    """The operands of ``last`` indicators: taken as at a quarter, not summed."""
-    return {
-        o.key
-        for i in reference.indicators.values()
-        if i.time == "last"
-        for o in (i.numerator, i.denominator)
-        if o is not None
-    }
-
-
-def _refresh_year_parts(conn: sa.Connection, year: int, last_operands: set[str]) -> None:
-    """Replace ``year``'s row of each key in ``fact_indicator_year_parts``, from the
-    parts of its (at most four) quarters: summed, or each org's latest quarter's."""
-    t = fact_indicator_parts.c
-    y = fact_indicator_year_parts
-    start, end = f"{year}Q1", f"{year}Q4"
-    keys = [t.operand, t.org_code, t.breakdown, t.breakdown_value]
-    summed = (
-        sa.select(
-            sa.literal(year).label("year"),
-            *keys,
-            sa.literal(ALWAYS).label("due_period"),
-            sa.literal(ALWAYS).label("latest_period"),
-            sa.func.sum(t.value).label("value"),
-        )
-        .where(t.period.between(start, end), t.operand.not_in(sorted(last_operands)))
-        .group_by(*keys)
-    )
-    latest = (
-        sa.select(t.operand, t.org_code, sa.func.max(t.period).label("latest"))
-        .where(t.period.between(start, end), t.operand.in_(sorted(last_operands)))
-        .group_by(t.operand, t.org_code)
-        .subquery()
-    )
-    snapshots = sa.select(
-        sa.literal(year).label("year"),
-        *keys,
-        t.due_period,
-        t.period.label("latest_period"),
-        t.value,
-    ).join(
-        latest,
-        sa.and_(
-            t.operand == latest.c.operand,
-            t.org_code == latest.c.org_code,
-            t.period == latest.c.latest,
-        ),
-    )
-    conn.execute(y.delete().where(y.c.year == year))
-    columns = ["year", "operand", "org_code", "breakdown", "breakdown_value", "due_period",
-               "latest_period", "value"]  # fmt: skip
-    conn.execute(y.insert().from_select(columns, sa.union_all(summed, snapshots)))
-
-
-def read_parts(conn: sa.Connection, period: str, last_operands: set[str]) -> pd.DataFrame:
-    """The stored parts quarter ``period``'s figures are summed from.
-
-    The parts of its year as they are; for the years before, one pre-summed part per
-    key of each ``sum`` operand, labelled with the last quarter before the year (the
-    CUM window holds it, the year's windows do not), and each org's latest snapshot
-    of each ``last`` operand. Both come from the years' parts
-    (``fact_indicator_year_parts``): bounded by orgs, keys and years, never by quarters.
-    """
-    t = fact_indicator_parts.c
-    y = fact_indicator_year_parts.c
-    year = periods.year(period)
-    start, end = f"{year}Q1", f"{year}Q4"
-    before = periods.shift(start, -1)
-    this_year = sa.select(*(t[c] for c in PART_COLUMNS)).where(t.period.between(start, end))
-    keys = [y.operand, y.org_code, y.breakdown, y.breakdown_value]
-    summed = (
-        sa.select(
-            sa.literal(before).label("period"),
-            *keys,
-            sa.literal(ALWAYS).label("due_period"),
-            sa.func.sum(y.value).label("value"),
-        )
-        .where(y.year < year, y.operand.not_in(sorted(last_operands)))
-        .group_by(*keys)
-    )
-    latest = (
-        sa.select(y.operand, y.org_code, sa.func.max(y.year).label("latest"))
-        .where(y.year < year, y.operand.in_(sorted(last_operands)))
-        .group_by(y.operand, y.org_code)
-        .subquery()
-    )
-    snapshots = sa.select(y.latest_period.label("period"), *keys, y.due_period, y.value).join(
-        latest,
-        sa.and_(
-            y.operand == latest.c.operand,
-            y.org_code == latest.c.org_code,
-            y.year == latest.c.latest,
-        ),
-    )
-    union = sa.union_all(this_year, summed, snapshots).subquery()
-    frame = read_frame(conn, sa.select(union).order_by(*(union.c[k] for k in PART_KEYS)))
-    frame["value"] = frame["value"].astype(float)
-    return frame
 
 
 def refresh_indicator_values(
     engine: sa.Engine, reference: Reference, period: str, current: str
 ) -> QuarterResult:
     """Compute and store quarter ``period``'s indicator rows from stored parts; idempotent."""
-    last = _last_operands(reference)
+    last = last_operands(reference)
     with engine.begin() as conn:
         _take_turns(conn)
         upsert_dimensions(conn, reference, current)

@@ -173,10 +173,9 @@ fact_indicator_parts = sa.Table(
     sa.Column("value", sa.Float, nullable=False),
 )
 
-# Each year's parts, kept with its quarters' (``partition.py``): the sum of each key over
+# Each year's parts, kept with its quarters' (``stored_parts.py``): the sum of each key over
 # the year's quarters, and each org's latest snapshot of the year for ``last`` operands
-# (``latest_period`` says which quarter). A quarter's CUM rows read the years before
-# from here: a few rows per key and year, not every earlier quarter's parts.
+# (``latest_period`` says which quarter): what the cumulative rows below are built from.
 fact_indicator_year_parts = sa.Table(
     "fact_indicator_year_parts",
     metadata,
@@ -189,3 +188,13 @@ fact_indicator_year_parts = sa.Table(
     sa.Column("latest_period", sa.String(6), nullable=False),
     sa.Column("value", sa.Float, nullable=False),
 )
+
+# What came before each year (``stored_parts.py``): each key summed over every earlier
+# year, and each org's latest snapshot before the year; a quarter's CUM rows read one
+# row per key from here.
+fact_indicator_cum_parts = sa.Table(
+    "fact_indicator_cum_parts",
+    metadata,
+    *(sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+      for c in fact_indicator_year_parts.columns),
+)  # fmt: skip
