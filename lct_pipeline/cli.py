@@ -290,14 +290,14 @@ def run_quarters(
     processes share the quarters of each stage.
     """
     _dagster_home()
-    import dagster as dg
 
     from lct_pipeline.definitions import defs
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
+    from schedules.freshness_sensor import FIGURES_SELECTION
 
     graph = defs.resolve_asset_graph()
-    aggregate_keys = dg.AssetSelection.groups("indicators").downstream().resolve(graph)
+    aggregate_keys = FIGURES_SELECTION.resolve(graph)
     keys = sorted(graph.get_all_asset_keys())
     data_assets = [k.to_user_string() for k in keys if k not in aggregate_keys]
     aggregates = [k.to_user_string() for k in keys if k in aggregate_keys]

@@ -17,14 +17,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-import sqlalchemy as sa
+from test_crash_consistency import _views
 
 from lct_pipeline import cli
 
-VIEWS = (
-    "submissions", "rejections", "warnings", "data_values", "measures",
-    "indicator_values", "reporting_completeness",
-)  # fmt: skip
 TODAY = "2015-03-01"
 # What differs between two runs of the same data: which run wrote it, and when.
 _RUN_LINE = re.compile(r"Generated .*?code version", re.S)
@@ -80,16 +76,7 @@ class Workspace:
         return capsys.readouterr().out if capsys else ""
 
     def views(self) -> dict[str, pd.DataFrame]:
-        engine = sa.create_engine(self.warehouse_url)
-        try:
-            with engine.connect() as conn:
-                frames = {v: pd.read_sql(sa.text(f"SELECT * FROM {v}"), conn) for v in VIEWS}
-        finally:
-            engine.dispose()
-        return {
-            name: frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
-            for name, frame in frames.items()
-        }
+        return _views(self.warehouse_url)
 
     def extracts(self) -> dict[str, object]:
         """Every extract and feedback file, as what a reader sees of it."""

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from freshness_cases import VIEWS, Workspace, edited_csv, received
+from freshness_cases import Workspace, edited_csv, received
 from pg import postgres_schema
+from test_crash_consistency import VIEWS
 
 from lct_pipeline.generator import Config, generate
 

@@ -45,10 +45,10 @@ def last_operands(reference: Reference) -> set[str]:
     }
 
 
-def _summary(source: sa.Table, where, year: int, last: set[str], latest_column: str):
-    """SELECT of ``source``'s rows under ``where`` as summary rows of ``year``: ``sum``
-    operands summed per key, ``last`` operands each org's rows of its latest
-    ``latest_column`` (a quarter or a year)."""
+def _summary(source, where, year: int, last: set[str], latest_column: str):
+    """SELECT of ``source``'s rows under ``where`` (a table or a subquery) as summary
+    rows of ``year``: ``sum`` operands summed per key, ``last`` operands each org's rows
+    of its latest ``latest_column`` (the quarter a snapshot is for)."""
     t = source.c
     keys = [t[k] for k in _KEYS]
     summed = (
@@ -68,9 +68,12 @@ def _summary(source: sa.Table, where, year: int, last: set[str], latest_column: 
         .group_by(t.operand, t.org_code)
         .subquery()
     )
-    period = t.period if source is fact_indicator_parts else t.latest_period
     snapshots = sa.select(
-        sa.literal(year).label("year"), *keys, t.due_period, period.label("latest_period"), t.value
+        sa.literal(year).label("year"),
+        *keys,
+        t.due_period,
+        t[latest_column].label("latest_period"),
+        t.value,
     ).join(
         latest,
         sa.and_(
@@ -114,42 +117,13 @@ def store_year_parts(conn: sa.Connection, year: int, last: set[str]) -> None:
             sa.select(*(c[col] for col in _SUMMARY_COLUMNS)).where(c.year == later - 1),
             sa.select(*(y[col] for col in _SUMMARY_COLUMNS)).where(y.year == later - 1),
         ).subquery()
-        _replace(conn, fact_indicator_cum_parts, later, _combined(both, later, last))
-
-
-def _combined(both, year: int, last: set[str]):
-    """Summary rows of ``year`` from the union ``both`` of two summaries: sums added,
-    each org's latest snapshot kept (the year's own before the years before it)."""
-    keys = [both.c[k] for k in _KEYS]
-    summed = (
-        sa.select(
-            sa.literal(year).label("year"),
-            *keys,
-            sa.literal(ALWAYS).label("due_period"),
-            sa.literal(ALWAYS).label("latest_period"),
-            sa.func.sum(both.c.value).label("value"),
+        # Sums add up; each org's latest snapshot wins (the year's own, else the earlier).
+        _replace(
+            conn,
+            fact_indicator_cum_parts,
+            later,
+            _summary(both, sa.true(), later, last, "latest_period"),
         )
-        .where(both.c.operand.not_in(sorted(last)))
-        .group_by(*keys)
-    )
-    latest = (
-        sa.select(both.c.operand, both.c.org_code, sa.func.max(both.c.latest_period).label("at"))
-        .where(both.c.operand.in_(sorted(last)))
-        .group_by(both.c.operand, both.c.org_code)
-        .subquery()
-    )
-    snapshots = sa.select(
-        sa.literal(year).label("year"), *keys, both.c.due_period, both.c.latest_period,
-        both.c.value,
-    ).join(
-        latest,
-        sa.and_(
-            both.c.operand == latest.c.operand,
-            both.c.org_code == latest.c.org_code,
-            both.c.latest_period == latest.c.at,
-        ),
-    )  # fmt: skip
-    return sa.union_all(summed, snapshots)
 
 
 def read_parts(conn: sa.Connection, period: str, last: set[str]) -> pd.DataFrame:
