@@ -20,11 +20,16 @@ import pytest
 from test_crash_consistency import _views
 
 from lct_pipeline import cli
+from lct_pipeline.extracts import revisions
 
 TODAY = "2015-03-01"
 # What differs between two runs of the same data: which run wrote it, and when.
 _RUN_LINE = re.compile(r"Generated .*?code version", re.S)
 _RUN_FIELDS = ("run_id", "created_at")
+# What a history has and a clean run cannot (SPEC §9 revisions): the earlier versions,
+# the list of what changed since, and the manifest's version fields. ``extracts()``
+# compares the current files; the revision tests read these.
+_CHANGES_SECTION = re.compile(r'<section id="changes">.*?</section>\n', re.S)
 
 
 @dataclass
@@ -84,7 +89,9 @@ class Workspace:
         return {
             path.relative_to(root).as_posix(): _content(path)
             for path in sorted(root.rglob("*"))
-            if path.is_file() and ".staging" not in path.parts
+            if path.is_file()
+            and not {".staging", revisions.REVISIONS} & set(path.parts)
+            and not path.name.endswith(f"_{revisions.CHANGES}.csv")
         }
 
     def copy(self, root: Path) -> Workspace:
@@ -103,16 +110,20 @@ def _content(path: Path) -> object:
     data = path.read_bytes()
     if path.suffix == ".xlsx":
         book = openpyxl.load_workbook(io.BytesIO(data))
-        return {sheet.title: [list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book}
+        return {
+            sheet.title: [list(r) for r in sheet.iter_rows(values_only=True)]
+            for sheet in book
+            if sheet.title != revisions.CHANGES
+        }
     if path.name == "manifest.json":
         manifest = json.loads(data)
-        for field in _RUN_FIELDS:
+        for field in (*_RUN_FIELDS, *revisions.MANIFEST_FIELDS):
             manifest.pop(field, None)
         # Workbooks and reports carry their run's time, so their digests differ.
         manifest["files"] = sorted(f["name"] for f in manifest.get("files", []))
         return manifest
     if path.suffix == ".html":
-        return _RUN_LINE.sub("", data.decode("utf-8"))
+        return _CHANGES_SECTION.sub("", _RUN_LINE.sub("", data.decode("utf-8")))
     return data
 
 

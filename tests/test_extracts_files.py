@@ -25,6 +25,7 @@ from lct_pipeline.extracts.inputs import submission_quarters
 
 TABLES = {
     "internal": [
+        "changes",
         "completeness",
         "data_elements",
         "definitions",

@@ -278,5 +278,5 @@ def test_workbooks_load_from_bytes_with_sheets_in_order(folder):
     data = (folder / "lct_2013Q1_internal.xlsx").read_bytes()
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["summary", "indicators", "completeness", "rejections by CSO",
-                               "rejections", "warnings", "definitions"]  # fmt: skip
+                               "rejections", "warnings", "changes", "definitions"]  # fmt: skip
     assert book.properties.title == "LCT monitoring 2013Q1 (internal)"

@@ -9,12 +9,14 @@ is compared cell by cell with a clean run of the final inbox.
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from freshness_cases import Workspace, edited_csv, received
+from freshness_cases import Workspace, _content, edited_csv, received
 from pg import postgres_schema
 from test_crash_consistency import VIEWS
 
@@ -103,7 +105,7 @@ HISTORIES = {
     ),
     "a correction two years back": History(
         "long", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv",
-        _changed_value("NETWORK_MEETINGS", 3), "2015-01-10T09:00:00", "2012Q4",
+        _changed_value("PERSONS_CONTACTED", 3), "2015-01-10T09:00:00", "2012Q4",
     ),
 }  # fmt: skip
 
@@ -134,6 +136,7 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
     for arrived, content in arriving.items():
         before.put(arrived, content, history.when or times[arrived])
     capsys.readouterr()
+    earlier = before.extracts()
 
     out = before.lct("run", "--period", history.quarter, capsys=capsys)
 
@@ -147,6 +150,69 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
     later = [q for q in quarters(network) if q > history.quarter]
     assert f"Refreshed {len(later)} quarter(s) that earlier changes made stale: " in out, out
     assert ", ".join(later) in out, out
+    revised = _check_revisions(before, earlier)
+    # CONSULTATIONS_HELD feeds no indicator: the corrected file changes no figure.
+    assert (revised == 0) == (history.arriving == "2012Q4/cso01_ispravka.csv"
+                              and history.network == "short"), revised  # fmt: skip
+
+
+def earlier_names(folder: str, earlier: dict) -> set[str]:
+    """The files of ``folder`` compared with a clean run (its manifest and changes aside)."""
+    names = {n.removeprefix(f"{folder}/") for n in earlier if n.startswith(f"{folder}/")}
+    return {n for n in names if "/" not in n and n != "manifest.json"}
+
+
+def _check_revisions(got: Workspace, earlier: dict) -> int:
+    """Every extract whose figures the run changed keeps its earlier version under
+    revisions/1/ and lists each changed value; the others are still version 1."""
+    root = got.root / "extracts"
+    folders = sorted(
+        name.rsplit("/", 1)[0] for name in earlier if name.endswith("_internal_indicators.csv")
+    )
+    assert folders, "the history had no extract before the run"
+    revised = 0
+    for folder in folders:
+        label = folder.split("/")[0]
+        manifest = json.loads((root / folder / "manifest.json").read_text())
+        before = earlier[f"{folder}/lct_{label}_internal_indicators.csv"]
+        now = (root / folder / f"lct_{label}_internal_indicators.csv").read_bytes()
+        kept = root / folder / "revisions" / "1"
+        if before == now:
+            assert manifest["version"] == 1 and manifest["revisions"] == [], folder
+            assert not kept.exists(), folder
+            continue
+        revised += 1
+        assert manifest["version"] == 2 and manifest["current"] is True, folder
+        assert manifest["revisions"][0]["folder"] == "revisions/1", folder
+        assert json.loads((kept / "manifest.json").read_text())["superseded_by"] == 2
+        assert {p.name for p in kept.iterdir()} >= earlier_names(folder, earlier)
+        for path in kept.iterdir():  # the earlier files, as they were
+            if path.name in earlier_names(folder, earlier):
+                assert _content(path) == earlier[f"{folder}/{path.name}"], path
+        old = pd.read_csv(io.BytesIO(before), dtype=str, keep_default_na=False)
+        new = pd.read_csv(io.BytesIO(now), dtype=str, keep_default_na=False)
+        key = ["indicator_code", "period", "period_type", "area_code", "breakdown",
+               "breakdown_value"]  # fmt: skip
+        both = old.merge(new, on=key, how="outer", suffixes=("_old", "_new")).fillna("")
+        moved = both[both["value_old"] != both["value_new"]]
+        expected = {(*k, o, n) for *k, o, n in moved[[*key, "value_old", "value_new"]]
+                    .itertuples(index=False)}  # fmt: skip
+        changes = pd.read_csv(root / folder / f"lct_{label}_internal_changes.csv", dtype=str,
+                              keep_default_na=False)  # fmt: skip
+        values = changes[changes["figure"] == "value"]
+        listed = {(*k, o, n) for *k, o, n in values[[*key, "old", "new"]]
+                  .itertuples(index=False)}  # fmt: skip
+        assert listed == expected, folder
+        assert manifest["rebuilt_because"]["figures_changed"] == len(changes)
+        because = manifest["rebuilt_because"]
+        new_files = set(because["new_input_files"])
+        new_files |= {f"{q} inputs (see the {q} extract's changes)"
+                      for q in because["earlier_quarters_changed"]}  # fmt: skip
+        causes = {c for text in changes["caused_by"] for c in text.split("; ") if c}
+        assert causes and causes <= new_files, (folder, causes, new_files)
+        report = (root / folder / f"lct_{label}_report.html").read_text()
+        assert 'id="changes"' in report and "Figures changed in version 2" in report
+    return revised
 
 
 @pytest.mark.parametrize("name", HISTORIES)

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from lct_pipeline.extracts import tables
+from lct_pipeline.extracts import revisions, tables
 from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.csvfiles import csv_bytes
-from lct_pipeline.extracts.files import write_extract_folder
+from lct_pipeline.extracts.files import sha256_hex, write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
-from lct_pipeline.extracts.layout import Sheet, tables_of
+from lct_pipeline.extracts.layout import Sheet, Table, tables_of
 from lct_pipeline.extracts.public import (
     DEFAULT_MIN_CONTRIBUTORS,
     Plan,
@@ -31,7 +31,8 @@ from lct_pipeline.extracts.public import (
     publish_indicators,
 )
 from lct_pipeline.extracts.report import ReportData, report_html
-from lct_pipeline.extracts.scope import QUARTER, Scope
+from lct_pipeline.extracts.revisions import Revision
+from lct_pipeline.extracts.scope import QUARTER, YEAR, Scope
 from lct_pipeline.extracts.sheets import internal_sheets, public_sheets
 from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.reference import Reference
@@ -67,6 +68,7 @@ class Extract:
     manifest: dict[str, object]  # without the file list (added when written)
     headline: pd.DataFrame  # the internal summary: national figures with RAG
     row_count: int  # rows of the internal indicators table
+    revision: Revision
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class ExtractResult:
     paths: list[Path]  # every file written, manifest.json last
     headline: pd.DataFrame
     row_count: int
+    revision: Revision
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,107 @@ def _workbook_and_csvs(
     return files
 
 
+def _with_changes(sheets: list[Sheet], revision: Revision) -> list[Sheet]:
+    """The sheets with the revision's changes before the definitions (always there, so
+    analysts find the same sheets in every version; a first version's is empty)."""
+    table = Table(revisions.CHANGES, revisions.CHANGES_TITLE, revision.changes)
+    return [*sheets[:-1], Sheet(revisions.CHANGES, (table,)), sheets[-1]]
+
+
+def inputs_to_date(submissions: pd.DataFrame, last_quarter: str) -> dict[str, str]:
+    """Per quarter up to ``last_quarter``: a digest of the files its slices come from. A
+    later version compares them to say which earlier quarters changed its CUM rows."""
+    quarters = submission_quarters(submissions)
+    files: dict[str, set[str]] = {}
+    for quarter, file, sha in zip(
+        quarters, submissions["source_file"], submissions["sha256"], strict=True
+    ):
+        if quarter is not None and quarter <= last_quarter:
+            files.setdefault(quarter, set()).add(f"{file}\t{sha}")
+    return {q: sha256_hex("\n".join(sorted(f)).encode()) for q, f in sorted(files.items())}
+
+
+def _internal_revision(
+    folder: Path | None,
+    scope: Scope,
+    figures: bytes,
+    used: list[InputFile],
+    to_date: dict[str, str],
+    inputs: ExtractInputs,
+    reference: Reference,
+) -> Revision:
+    if folder is None:
+        return revisions.Revision(1, revisions.empty_changes(True), {"version": 1})
+    files_now = {(f.source_file, f.sha256) for f in used}
+
+    def new_files(previous: revisions.Version) -> list[str]:
+        before = {(f["source_file"], f["sha256"]) for f in previous.manifest.get("input_files", [])}
+        return sorted({name for name, _ in files_now - before})
+
+    def earlier_quarters(previous: revisions.Version) -> list[str]:
+        before = previous.manifest.get("inputs_to_date") or {}
+        return [
+            q for q, digest in to_date.items()
+            if q not in scope.quarters and before.get(q) != digest
+        ]  # fmt: skip
+
+    def because(changes: pd.DataFrame, previous: revisions.Version) -> dict:
+        return {
+            "figures_changed": len(changes),
+            "since_version": previous.number,
+            "new_input_files": new_files(previous),
+            "earlier_quarters_changed": earlier_quarters(previous),
+        }
+
+    def cause(changes: pd.DataFrame, previous: revisions.Version) -> list[str]:
+        return _causes(
+            changes, new_files(previous), earlier_quarters(previous), inputs.submissions,
+            reference,
+        )  # fmt: skip
+
+    name = scope.file_name(INTERNAL, "indicators", "csv")
+    changes_name = scope.file_name(INTERNAL, revisions.CHANGES, "csv")
+    return revisions.revise(folder, name, figures, changes_name, because=because, cause=cause)
+
+
+def _causes(
+    changes: pd.DataFrame,
+    new_files: list[str],
+    earlier: list[str],
+    submissions: pd.DataFrame,
+    reference: Reference,
+) -> list[str]:
+    """Per changed figure: the new input files of a CSO counted in its area and of a
+    quarter its period covers; for a CUM row, also the earlier quarters whose inputs
+    changed (their own extracts list the files)."""
+    rows = submissions[submissions["source_file"].isin(new_files)]
+    found: list[tuple[str, str, set[str]]] = []
+    for file, org, quarter in zip(
+        rows["source_file"], rows["org_code"], submission_quarters(rows), strict=True
+    ):
+        areas = {org}
+        if org in reference.organisations:
+            areas |= {a.code for a in reference.area_chain(org)}
+        found.append((file, quarter, areas))
+    causes = []
+    for line in changes.itertuples(index=False):
+        period, ptype = str(line.period), str(line.period_type)
+
+        def covers(quarter: str | None, period: str = period, ptype: str = ptype) -> bool:
+            if quarter is None:
+                return False
+            if ptype == QUARTER:
+                return quarter == period
+            if ptype == YEAR:
+                return quarter[:4] == period
+            return quarter <= period  # CUM: every quarter up to it
+
+        names = sorted({f for f, q, areas in found if line.area_code in areas and covers(q)})
+        names += [f"{q} inputs (see the {q} extract's changes)" for q in earlier if covers(q)]
+        causes.append("; ".join(names))
+    return causes
+
+
 def render_extract(
     inputs: ExtractInputs,
     scope: Scope,
@@ -129,11 +233,17 @@ def render_extract(
     run: RunInfo,
     *,
     inputs_used: list[InputFile] | None = None,
+    folder: Path | None = None,
 ) -> Extract:
-    """Every internal file of the extract, in memory. ``inputs_used``: ``input_files``."""
+    """Every internal file of the extract, in memory. ``inputs_used``: ``input_files``;
+    ``folder``: where its earlier versions are (none: a first version)."""
     used = input_files(inputs.submissions, scope) if inputs_used is None else inputs_used
     internal = internal_sheets(inputs, scope, reference)
-    files = _workbook_and_csvs(internal.sheets, scope, INTERNAL, run)
+    figures = csv_bytes(internal.indicators)
+    to_date = inputs_to_date(inputs.submissions, scope.last_quarter)
+    revision = _internal_revision(folder, scope, figures, used, to_date, inputs, reference)
+    sheets = _with_changes(internal.sheets, revision)
+    files = _workbook_and_csvs(sheets, scope, INTERNAL, run)
     report = ReportData(
         scope=scope,
         headline=internal.headline,
@@ -148,6 +258,7 @@ def render_extract(
         run_id=run.run_id,
         code_version=run.code_version,
         input_files=len(used),
+        revision=revision,
     )
     files[scope.file_name("report", suffix="html")] = report_html(report, reference).encode()
     manifest = {
@@ -158,8 +269,10 @@ def render_extract(
         "run_id": run.run_id,
         "code_version": run.code_version,
         "input_files": [{"source_file": f.source_file, "sha256": f.sha256} for f in used],
+        "inputs_to_date": to_date,
+        **revision.manifest,
     }
-    return Extract(scope, files, manifest, internal.headline, len(internal.indicators))
+    return Extract(scope, files, manifest, internal.headline, len(internal.indicators), revision)
 
 
 def check_threshold(threshold: int) -> None:
@@ -231,10 +344,13 @@ def build_extract(
     *,
     inputs_used: list[InputFile] | None = None,
 ) -> ExtractResult:
-    """Render the internal extract and write it to ``root/<label>/``, manifest.json last."""
-    extract = render_extract(inputs, scope, reference, run, inputs_used=inputs_used)
+    """Render the internal extract and write it to ``root/<label>/``, manifest.json last;
+    when its figures changed, the version it replaces is kept under ``revisions/``."""
     folder = Path(root) / scope.label
-    paths = write_extract_folder(
-        folder, extract.files, extract.manifest, prefix=f"lct_{scope.label}_"
+    extract = render_extract(inputs, scope, reference, run, inputs_used=inputs_used, folder=folder)
+    prefix = f"lct_{scope.label}_"
+    revisions.keep(extract.revision, folder, prefix)
+    paths = write_extract_folder(folder, extract.files, extract.manifest, prefix=prefix)
+    return ExtractResult(
+        scope, folder, paths, extract.headline, extract.row_count, extract.revision
     )
-    return ExtractResult(scope, folder, paths, extract.headline, extract.row_count)

@@ -17,12 +17,14 @@ import pandas as pd
 from lct_pipeline import periods
 from lct_pipeline.extracts import charts
 from lct_pipeline.extracts.report_style import CSS
+from lct_pipeline.extracts.revisions import CAUSE, Revision
 from lct_pipeline.extracts.safe_text import as_number, is_missing
 from lct_pipeline.extracts.scope import Scope
 from lct_pipeline.reference import Reference
 
 HEATMAP_QUARTERS = 8
 TREND_QUARTERS = 12
+CHANGES_SHOWN = 100  # the rest are in the workbook's changes sheet
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ReportData:
     run_id: str
     code_version: str
     input_files: int
+    revision: Revision | None = None
 
 
 def _e(value: object) -> str:
@@ -74,6 +77,9 @@ def report_html(data: ReportData, reference: Reference) -> str:
         _section("Reporting by CSO", _heatmap(data, reference), "reporting"),
         _section("Rejected rows by CSO", _rejections(data), "rejections"),
     ]
+    if data.revision is not None and data.revision.number > 1:
+        heading = f"Figures changed in version {data.revision.number}"
+        sections.insert(1, _section(heading, _changes(data.revision), "changes"))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -237,3 +243,29 @@ def _rejections(data: ReportData) -> str:
         f'<th class="n">rejected</th>{head}</tr>{lines}</table>'
     )
     return f'<figure class="chart">{svg}</figure>{table}'
+
+
+def _changes(revision: Revision) -> str:
+    """Each figure that differs from the previous version, and the files that changed it."""
+    changes = revision.changes
+    if changes.empty:
+        return '<p class="legend">No figure changed; the tables around them did.</p>'
+    lines = "".join(
+        f"<tr><td><b>{_e(r['indicator_code'])}</b> {_e(r['indicator_name'])}</td>"
+        f"<td>{_e(r['area_code'])}</td><td>{_e(r['period'])} {_e(r['period_type'])}</td>"
+        f"<td>{_e(r['breakdown'])} {_e(r['breakdown_value'])}</td><td>{_e(r['figure'])}</td>"
+        f"<td class='n'>{_number(r['old'])}</td><td class='n'>{_number(r['new'])}</td>"
+        f"<td>{_e(r.get(CAUSE, ''))}</td></tr>"
+        for r in changes.head(CHANGES_SHOWN).to_dict("records")
+    )
+    more = len(changes) - CHANGES_SHOWN
+    note = (
+        f'<p class="legend">{more} more in the workbook\'s changes sheet.</p>' if more > 0 else ""
+    )
+    return (
+        f'<p class="legend">{len(changes)} figure(s) differ from version '
+        f"{revision.number - 1}; the earlier version is kept in revisions/.</p>"
+        '<table class="grid small"><tr><th>Indicator</th><th>Area</th><th>Period</th>'
+        "<th>Breakdown</th><th>Figure</th><th class='n'>Old</th><th class='n'>New</th>"
+        f"<th>Caused by</th></tr>{lines}</table>{note}"
+    )

@@ -1,0 +1,194 @@
+"""Revisions (SPEC §9): an extract rebuilt because its figures changed keeps the previous one.
+
+An extract's *figures* are its indicators table (the ``…_indicators.csv`` file). A
+rebuild whose figures equal the current version's is the same version: its files
+are written again and its list of changes stays. A rebuild whose figures differ is
+the next version: the current files are first kept under ``revisions/<n>/`` (with
+their manifest, marked no longer current), then the new ones are written with a
+manifest that says which version is current, why it was rebuilt and where the
+earlier ones are, and a ``changes`` table listing each figure that changed.
+
+A rebuild that crashed after keeping the old version and before the new manifest
+leaves a folder without a manifest: the rebuild that follows compares with the
+newest kept version, so it numbers and lists its changes as the crashed one would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
+
+REVISIONS = "revisions"
+CHANGES = "changes"  # the table: lct_<label>_<audience>_changes.csv, sheet "changes"
+CHANGES_TITLE = "Figures changed since the previous version"
+# What names one figure of an indicators table.
+KEY = (
+    "indicator_code", "indicator_name", "period", "period_type", "area_level", "area_code",
+    "area_name", "breakdown", "breakdown_value",
+)  # fmt: skip
+CHANGE_COLUMNS = (*KEY, "figure", "old", "new")
+CAUSE = "caused_by"
+# The manifest fields a rebuild writes (beside the run's): a clean run's version is 1.
+MANIFEST_FIELDS = ("version", "current", "rebuilt_because", "revisions")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One written version of an extract: the current folder, or ``revisions/<n>/``."""
+
+    number: int
+    folder: Path
+    manifest: dict
+    kept: bool  # already under revisions/
+
+    def read(self, name: str) -> bytes | None:
+        path = self.folder / name
+        return path.read_bytes() if path.is_file() else None
+
+    def files(self) -> dict[str, bytes]:
+        return {f["name"]: (self.folder / f["name"]).read_bytes() for f in self.manifest["files"]}
+
+
+def _version(folder: Path, kept: bool) -> Version | None:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no manifest: not a complete version
+    return Version(int(manifest.get("version", 1)), folder, manifest, kept)
+
+
+def latest(folder: Path) -> Version | None:
+    """What a rebuild of ``folder`` compares with: its current version if complete,
+    else the newest complete kept one (a rebuild crashed after keeping it)."""
+    current = _version(folder, kept=False)
+    if current is not None:
+        return current
+    kept = [_version(p, kept=True) for p in (folder / REVISIONS).glob("*") if p.is_dir()]
+    kept = [v for v in kept if v is not None]
+    return max(kept, key=lambda v: v.number) if kept else None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a rebuild is: its version number, its changes, and what to keep first."""
+
+    number: int
+    changes: pd.DataFrame
+    manifest: dict  # MANIFEST_FIELDS
+    keep: Version | None = field(default=None)  # the current version, to keep before writing
+
+    @property
+    def new(self) -> bool:
+        return self.keep is not None
+
+
+def _frame(data: bytes | None) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    return pd.read_csv(io.StringIO(data.decode("utf-8-sig")), dtype=str, keep_default_na=False)
+
+
+def changed_figures(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """One line per figure whose text differs: the value of every row, and for a ratio its
+    numerator and denominator too (a ratio can stay while both of its counts change)."""
+    key = [c for c in KEY if c in new.columns and c in old.columns]
+    figures = ["value", "numerator", "denominator"]
+    both = old[key + figures].merge(
+        new[key + figures], on=key, how="outer", suffixes=("_old", "_new"), indicator=True
+    )
+    both = both.fillna("")
+    lines = []
+    for figure in figures:
+        old_text, new_text = both[f"{figure}_old"], both[f"{figure}_new"]
+        differs = old_text != new_text
+        if figure != "value":  # a count's numerator is its value
+            ratio = (both["denominator_old"] != "") | (both["denominator_new"] != "")
+            differs &= ratio
+        part = both.loc[differs, key].assign(figure=figure, old=old_text[differs],
+                                             new=new_text[differs])  # fmt: skip
+        lines.append(part)
+    out = pd.concat(lines, ignore_index=True)
+    order = {f: i for i, f in enumerate(figures)}
+    positions = {tuple(r): i for i, r in enumerate(new[key].itertuples(index=False))}
+    after = len(positions)
+    out["_at"] = [positions.get(tuple(r), after) for r in out[key].itertuples(index=False)]
+    out["_figure"] = out["figure"].map(order)
+    out = out.sort_values(["_at", *key, "_figure"], kind="stable")
+    return (
+        out.drop(columns=["_at", "_figure"])
+        .reset_index(drop=True)
+        .reindex(columns=[*key, "figure", "old", "new"])
+    )
+
+
+def empty_changes(cause: bool) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*CHANGE_COLUMNS, *([CAUSE] if cause else [])], dtype=str)
+
+
+def revise(
+    folder: Path,
+    figures_file: str,
+    figures: bytes,
+    changes_file: str,
+    *,
+    because: Callable[[pd.DataFrame, Version], dict],
+    cause: Callable[[pd.DataFrame, Version], list[str]] | None = None,
+) -> Revision:
+    """The revision a rebuild of ``folder`` with ``figures`` (its indicators CSV) makes.
+
+    ``because(changes, previous)``: why it was rebuilt, for the manifest; ``cause(changes,
+    previous)``: per changed figure, the submissions that caused it (internal only).
+    """
+    previous = latest(folder)
+    if previous is None:
+        fields = {"version": 1, "current": True, "rebuilt_because": None, "revisions": []}
+        return Revision(1, empty_changes(cause is not None), fields)
+    if previous.read(figures_file) == figures:
+        kept = _frame(previous.read(changes_file))
+        fields = {f: previous.manifest.get(f) for f in MANIFEST_FIELDS}
+        fields |= {"version": previous.number, "current": True}
+        fields["revisions"] = fields["revisions"] or []
+        changes = kept if kept is not None else empty_changes(cause is not None)
+        return Revision(previous.number, changes, fields)
+    old = _frame(previous.read(figures_file))
+    changes = changed_figures(old if old is not None else _frame(figures).iloc[:0], _frame(figures))
+    if cause is not None:
+        changes[CAUSE] = cause(changes, previous)
+    earlier = [
+        r for r in previous.manifest.get("revisions") or [] if r["version"] < previous.number
+    ]
+    kept_as = {
+        "version": previous.number,
+        "folder": f"{REVISIONS}/{previous.number}",
+        "created_at": previous.manifest.get("created_at"),
+        "rebuilt_because": previous.manifest.get("rebuilt_because"),
+    }
+    number = previous.number + 1
+    fields = {
+        "version": number,
+        "current": True,
+        "rebuilt_because": because(changes, previous),
+        "revisions": [*earlier, kept_as],
+    }
+    return Revision(number, changes, fields, keep=None if previous.kept else previous)
+
+
+def keep(revision: Revision, folder: Path, prefix: str) -> None:
+    """Copy the current version to ``revisions/<n>/`` (manifest last) before it is replaced;
+    a copy that a crashed rebuild completed already is left as it is."""
+    version = revision.keep
+    if version is None:
+        return
+    target = folder / REVISIONS / str(version.number)
+    if _version(target, kept=True) is not None:
+        return
+    manifest = {k: v for k, v in version.manifest.items() if k != "files"}
+    manifest |= {"version": version.number, "current": False, "superseded_by": revision.number}
+    write_extract_folder(target, version.files(), manifest, prefix=prefix)
