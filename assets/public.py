@@ -29,6 +29,13 @@ from lct_pipeline.extracts import (
 from lct_pipeline.extracts.audit import PublicTable, audit
 from lct_pipeline.extracts.build import AUDIT_FOLDER, PUBLIC_FOLDER
 from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
+from lct_pipeline.extracts.public_versions import (
+    indicators_file,
+    left_out_file,
+    links_bytes,
+    publish,
+    read_links,
+)
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 STAGING = ".staging"  # under the extracts folder: candidates the audit has not passed yet
@@ -58,6 +65,10 @@ class ExtractsConfig(dg.Config):
 
 # The version of the quarters the staged tables were read at (lct_pipeline/freshness.py).
 _BUILT_FROM = "built_from.txt"
+# Beside the staged tables, never published: the counts that link earlier versions to
+# these (public.links), and the true counts of these, kept for the next revision's audit.
+_LINKS = "links.json"
+_VALUES = "values.json"
 
 
 def _staging(files: FilesResource, period: str) -> Path:
@@ -82,8 +93,9 @@ def public_tables(
 
     No CSO-level rows and no comments; figures on victims only for areas where enough
     CSOs reported, counts from 1 to 4 shown as ``<5`` and more cells hidden until no
-    published figure, of this period or an earlier one, pins a hidden count. They are
-    staged, not published: ``public_extracts`` writes them once the audit has passed.
+    published figure, of this period, an earlier one or an earlier version of either, pins
+    a hidden count. They are staged, not published: ``public_extracts`` writes them once
+    the audit has passed, keeping the version they replace under ``public/revisions/``.
     """
     period = quarter_of(context)
     reference = programme.reference()
@@ -105,11 +117,19 @@ def public_tables(
             run,
             threshold=config.suppression_threshold,
             min_contributors=config.min_contributors,
+            root=files.extracts,
         )
         folder = staging / scope.label
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
         for name, data in extract.audited_with.items():
             atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
+        atomic_write_bytes(folder / AUDIT_FOLDER / _LINKS, links_bytes(extract.links))
+        atomic_write_bytes(folder / _VALUES, extract.values)
+        if extract.revision.number > 1:
+            context.log.info(
+                f"{scope.label}: public version {extract.revision.number}, "
+                f"{len(extract.revision.changes)} public figure(s) changed"
+            )
         table = extract.plan.counts((scope.label, scope.period_type), reference)
         counts.append(table.assign(period=scope.label))
     # Sensitive cells by period and area: the country's own, and each region's with its
@@ -133,7 +153,8 @@ def public_tables(
 
 
 def _staged_tables(folder: Path) -> list[PublicTable]:
-    """The tables an attacker of this extract holds: the earlier ones, then its own."""
+    """The tables an attacker of this extract holds: the earlier ones (a year's quarters,
+    earlier versions), then its own."""
     label = folder.name
     earlier = sorted(
         p.name.removesuffix("_public_indicators.csv").removeprefix("lct_")
@@ -143,20 +164,26 @@ def _staged_tables(folder: Path) -> list[PublicTable]:
     for period, where in [*((p, folder / AUDIT_FOLDER) for p in earlier), (label, folder)]:
         tables.append(
             PublicTable.from_csv(
-                (where / f"lct_{period}_public_indicators.csv").read_bytes(),
-                (where / f"lct_{period}_public_left_out.csv").read_bytes(),
+                (where / indicators_file(period)).read_bytes(),
+                (where / left_out_file(period)).read_bytes(),
                 (period, "Q" if "Q" in period else "Y"),
             )
         )
     return tables
 
 
+def _staged_links(folder: Path) -> list:
+    path = folder / AUDIT_FOLDER / _LINKS
+    return read_links(path.read_bytes()) if path.is_file() else []
+
+
 @dg.asset_check(
     asset=public_tables,
     blocking=True,
     partitions_def=quarterly_partitions,
-    description="The attacker of SPEC §9, with the staged public files and the earlier ones"
-    " they add to: linear programming over every additive relation, with the labels read as"
+    description="The attacker of SPEC §9, with the staged public files, the earlier ones they"
+    " add to and every version published before (linked to the new one by the counts that"
+    " did not change): linear programming over every additive relation, with the labels read as"
     " bounds (<5 is 1 to 4, [c] at least 5). Fails when a hidden count can be narrowed more"
     " than its label says; the public files are then not written. Its metadata names each"
     " such count and the published figures that pin it.",
@@ -172,7 +199,7 @@ def public_tables_withstand_attack(
     for folder in sorted(p for p in _staging(files, period).iterdir() if p.is_dir()):
         # The threshold the tables were made with (their labels say "<threshold").
         threshold = json.loads((folder / MANIFEST).read_text())["suppression_threshold"]
-        result = audit(_staged_tables(folder), reference, threshold)
+        result = audit(_staged_tables(folder), reference, threshold, links=_staged_links(folder))
         if result.error:
             errors.append(f"{folder.name}: {result.error}")
         checked += len(result.intervals)
@@ -236,11 +263,12 @@ def public_extracts(
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         names = [f["name"] for f in manifest.pop("files")]
         target = files.extracts / folder.name / PUBLIC_FOLDER
-        paths = write_extract_folder(
-            target,
+        paths = publish(
+            files.extracts,
+            folder.name,
             {name: (folder / name).read_bytes() for name in names},
             manifest,
-            prefix=f"lct_{folder.name}_",
+            (folder / _VALUES).read_bytes(),
         )
         written += paths
         context.log.info(f"{folder.name}: {len(paths)} public files in {target}")

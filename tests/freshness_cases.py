@@ -90,7 +90,7 @@ class Workspace:
             path.relative_to(root).as_posix(): _content(path)
             for path in sorted(root.rglob("*"))
             if path.is_file()
-            and not {".staging", revisions.REVISIONS} & set(path.parts)
+            and not {".staging", ".audit", revisions.REVISIONS} & set(path.parts)
             and not path.name.endswith(f"_{revisions.CHANGES}.csv")
         }
 

@@ -157,7 +157,17 @@ REFRESH_FILES = ("2013Q1/cso01", "2013Q1/cso02", "2013Q2/cso01", "2013Q2/cso02")
 LATE = ("2013Q1/cso02",)
 
 
-def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path):
+@pytest.mark.parametrize(
+    "fail_at",
+    [
+        # The quarter's own run replaces its indicator rows once; the second replace is
+        # the refresh of 2013Q2, which the kill cuts short.
+        "replace.fact_indicator_values:2",
+        # 2013Q1's internal extract kept as revisions/1, the new version not written yet.
+        "revisions.kept:1",
+    ],
+)
+def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path, fail_at):
     clean_env = _environment(tmp_path / "clean")
     _install_small_sample(tmp_path / "clean" / "inbox", REFRESH_FILES)
     assert _lct_run(clean_env).returncode == 0
@@ -167,9 +177,7 @@ def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path):
     assert _lct_run(env).returncode == 0
     _install_small_sample(inbox, LATE)
 
-    # The quarter's own run replaces its indicator rows once; the second replace is
-    # the refresh of 2013Q2, which the kill cuts short.
-    crashed = _lct_run(env, "replace.fact_indicator_values:2", ("--period", "2013Q1"))
+    crashed = _lct_run(env, fail_at, ("--period", "2013Q1"))
     assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
     _complete_extracts(tmp_path / "incremental" / "extracts")
 
@@ -179,6 +187,13 @@ def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path):
     views, expected = _views(env["LCT_WAREHOUSE_URL"]), _views(clean_env["LCT_WAREHOUSE_URL"])
     for name in VIEWS:
         pd.testing.assert_frame_equal(views[name], expected[name], obj=name)
-    assert _complete_extracts(tmp_path / "incremental" / "extracts") == _complete_extracts(
-        tmp_path / "clean" / "extracts"
-    )
+    got = _complete_extracts(tmp_path / "incremental" / "extracts")
+    current = {folder: names for folder, names in got.items() if "revisions" not in folder}
+    assert current == _complete_extracts(tmp_path / "clean" / "extracts")
+    # Each folder whose figures the late file changed is version 2, the first kept once.
+    kept = sorted(folder for folder in got if "revisions" in folder)
+    assert "2013Q1/revisions/1" in kept and all(k.endswith("/revisions/1") for k in kept)
+    for folder in kept:
+        manifest = json.loads((tmp_path / "incremental" / "extracts" / folder.removesuffix(
+            "/revisions/1") / "manifest.json").read_text())  # fmt: skip
+        assert manifest["version"] == 2 and manifest["revisions"][0]["version"] == 1

@@ -38,8 +38,8 @@ TABLES = {
         "warnings",
     ],
 }
-PUBLIC_TABLES = ["completeness", "data_elements", "definitions", "indicators", "key_figures",
-                 "left_out", "notes", "summary"]  # fmt: skip
+PUBLIC_TABLES = ["changes", "completeness", "data_elements", "definitions", "indicators",
+                 "key_figures", "left_out", "notes", "summary"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

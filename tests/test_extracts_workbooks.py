@@ -106,7 +106,7 @@ def test_public_extract_shows_small_counts_of_non_sensitive_indicators(folder):
 
 def test_public_workbook_has_no_org_rows_rejections_or_comments(folder):
     book = _book(folder, "public")
-    assert book.sheetnames == ["summary", "indicators", "completeness", "definitions"]
+    assert book.sheetnames == ["summary", "indicators", "completeness", "changes", "definitions"]
     completeness = _records(book["completeness"])
     assert [r["area_code"] for r in completeness] == [
         "RS",

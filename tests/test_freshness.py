@@ -150,10 +150,40 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
     later = [q for q in quarters(network) if q > history.quarter]
     assert f"Refreshed {len(later)} quarter(s) that earlier changes made stale: " in out, out
     assert ", ".join(later) in out, out
-    revised = _check_revisions(before, earlier)
+    internal, public = _check_revisions(before, earlier)
     # CONSULTATIONS_HELD feeds no indicator: the corrected file changes no figure.
-    assert (revised == 0) == (history.arriving == "2012Q4/cso01_ispravka.csv"
-                              and history.network == "short"), revised  # fmt: skip
+    unchanged = history.arriving == "2012Q4/cso01_ispravka.csv" and history.network == "short"
+    assert (internal == 0) == unchanged and (public == 0) == unchanged, (internal, public)
+
+
+KEY = ["indicator_code", "period", "period_type", "area_code", "breakdown", "breakdown_value"]
+
+
+def _read(path) -> pd.DataFrame:
+    source = io.BytesIO(path) if isinstance(path, bytes) else path
+    return pd.read_csv(source, dtype=str, keep_default_na=False)
+
+
+def _value_changes(before: bytes, now: bytes) -> set[tuple]:
+    """Each row whose value differs between two indicators tables: key, old, new."""
+    both = _read(before).merge(_read(now), on=KEY, how="outer", suffixes=("_old", "_new"))
+    both = both.fillna("")
+    moved = both[both["value_old"] != both["value_new"]]
+    return set(moved[[*KEY, "value_old", "value_new"]].itertuples(index=False, name=None))
+
+
+def _listed(changes: pd.DataFrame) -> set[tuple]:
+    values = changes[changes["figure"] == "value"]
+    return set(values[[*KEY, "old", "new"]].itertuples(index=False, name=None))
+
+
+def _check_public_changes(folder: Path, label: str, before: bytes, now: bytes, manifest) -> None:
+    """A public list of changes holds the figures as both versions publish them."""
+    changes = _read(folder / f"lct_{label}_public_changes.csv")
+    assert _listed(changes) == _value_changes(before, now)
+    assert "caused_by" not in changes.columns
+    assert set(manifest["rebuilt_because"]) == {"figures_changed", "since_version"}
+    assert "input_files" not in manifest
 
 
 def earlier_names(folder: str, earlier: dict) -> set[str]:
@@ -162,26 +192,26 @@ def earlier_names(folder: str, earlier: dict) -> set[str]:
     return {n for n in names if "/" not in n and n != "manifest.json"}
 
 
-def _check_revisions(got: Workspace, earlier: dict) -> int:
+def _check_revisions(got: Workspace, earlier: dict) -> tuple[int, int]:
     """Every extract whose figures the run changed keeps its earlier version under
-    revisions/1/ and lists each changed value; the others are still version 1."""
+    revisions/1/ and lists each changed value; the others are still version 1. Public
+    folders alike, their changes as published and naming no file."""
     root = got.root / "extracts"
-    folders = sorted(
-        name.rsplit("/", 1)[0] for name in earlier if name.endswith("_internal_indicators.csv")
-    )
+    folders = sorted(name.rsplit("/", 1)[0] for name in earlier if name.endswith("_indicators.csv"))
     assert folders, "the history had no extract before the run"
-    revised = 0
+    revised = {"internal": 0, "public": 0}
     for folder in folders:
         label = folder.split("/")[0]
+        audience = "public" if folder.endswith("/public") else "internal"
         manifest = json.loads((root / folder / "manifest.json").read_text())
-        before = earlier[f"{folder}/lct_{label}_internal_indicators.csv"]
-        now = (root / folder / f"lct_{label}_internal_indicators.csv").read_bytes()
+        before = earlier[f"{folder}/lct_{label}_{audience}_indicators.csv"]
+        now = (root / folder / f"lct_{label}_{audience}_indicators.csv").read_bytes()
         kept = root / folder / "revisions" / "1"
         if before == now:
             assert manifest["version"] == 1 and manifest["revisions"] == [], folder
             assert not kept.exists(), folder
             continue
-        revised += 1
+        revised[audience] += 1
         assert manifest["version"] == 2 and manifest["current"] is True, folder
         assert manifest["revisions"][0]["folder"] == "revisions/1", folder
         assert json.loads((kept / "manifest.json").read_text())["superseded_by"] == 2
@@ -189,20 +219,11 @@ def _check_revisions(got: Workspace, earlier: dict) -> int:
         for path in kept.iterdir():  # the earlier files, as they were
             if path.name in earlier_names(folder, earlier):
                 assert _content(path) == earlier[f"{folder}/{path.name}"], path
-        old = pd.read_csv(io.BytesIO(before), dtype=str, keep_default_na=False)
-        new = pd.read_csv(io.BytesIO(now), dtype=str, keep_default_na=False)
-        key = ["indicator_code", "period", "period_type", "area_code", "breakdown",
-               "breakdown_value"]  # fmt: skip
-        both = old.merge(new, on=key, how="outer", suffixes=("_old", "_new")).fillna("")
-        moved = both[both["value_old"] != both["value_new"]]
-        expected = {(*k, o, n) for *k, o, n in moved[[*key, "value_old", "value_new"]]
-                    .itertuples(index=False)}  # fmt: skip
-        changes = pd.read_csv(root / folder / f"lct_{label}_internal_changes.csv", dtype=str,
-                              keep_default_na=False)  # fmt: skip
-        values = changes[changes["figure"] == "value"]
-        listed = {(*k, o, n) for *k, o, n in values[[*key, "old", "new"]]
-                  .itertuples(index=False)}  # fmt: skip
-        assert listed == expected, folder
+        if audience == "public":
+            _check_public_changes(root / folder, label, before, now, manifest)
+            continue
+        changes = _read(root / folder / f"lct_{label}_internal_changes.csv")
+        assert _listed(changes) == _value_changes(before, now), folder
         assert manifest["rebuilt_because"]["figures_changed"] == len(changes)
         because = manifest["rebuilt_because"]
         new_files = set(because["new_input_files"])
@@ -212,7 +233,7 @@ def _check_revisions(got: Workspace, earlier: dict) -> int:
         assert causes and causes <= new_files, (folder, causes, new_files)
         report = (root / folder / f"lct_{label}_report.html").read_text()
         assert 'id="changes"' in report and "Figures changed in version 2" in report
-    return revised
+    return revised["internal"], revised["public"]
 
 
 @pytest.mark.parametrize("name", HISTORIES)

@@ -205,9 +205,10 @@ def test_every_scope_of_random_networks_passes_and_matches_its_plan(reference):
 NETWORK_QUARTERS = ["2012Q4", "2013Q1", "2013Q2", "2013Q3", "2013Q4", "2014Q1", "2014Q2"]
 
 
-def generated_network(reference, seed: int = 40):
+def generated_network(reference, seed: int = 40, late: frozenset = frozenset()):
     """A registry of 40 CSOs (some joining late) in 3 regions and 9 municipalities, and
-    ``views`` of seeded counts of victims for seven quarters."""
+    ``views`` of seeded counts of victims for seven quarters; ``late``: (CSO, quarter)
+    files not received yet (the other counts stay the same)."""
     rng = random.Random(seed)
     areas = {"RS": Area("RS", "Country", "NATIONAL", None)}
     sizes = {"A": [8, 1, 2, 1], "B": [12, 3, 1], "C": [1, 11]}  # CSOs per municipality
@@ -226,17 +227,20 @@ def generated_network(reference, seed: int = 40):
     for quarter in NETWORK_QUARTERS:
         for org in network.active_orgs(quarter):
             sent = rng.random() > 0.1
-            reporting[(org, quarter)] = (int(sent), int(sent))
+            received = sent and (org, quarter) not in late
+            reporting[(org, quarter)] = (int(received), int(received))
             if not sent:
                 continue
-            assisted = 0
+            assisted, made = 0, []
             for sex in ("F", "M"):
                 for age in ("CHILD", "ADULT"):
                     value = rng.choice([0, 0, 0, 1, 1, 2, 3, 6])
                     assisted += value
-                    facts.append(_fact(org, quarter, "VOT_ASSISTED", value, sex=sex, age_group=age))
-            facts.append(_fact(org, quarter, "VOT_IDENTIFIED", assisted + rng.choice([0, 1, 4])))
-            facts.append(_fact(org, quarter, "SERVICES_PROVIDED", 2 * assisted))
+                    made.append(_fact(org, quarter, "VOT_ASSISTED", value, sex=sex, age_group=age))
+            made.append(_fact(org, quarter, "VOT_IDENTIFIED", assisted + rng.choice([0, 1, 4])))
+            made.append(_fact(org, quarter, "SERVICES_PROVIDED", 2 * assisted))
+            if received:
+                facts += made
     codes = ["IND03", "IND04", "IND05", "IND06"]
     indicators, completeness = views(network, facts, reporting, NETWORK_QUARTERS, codes)
     subs, rejections, warnings = empty_issues()

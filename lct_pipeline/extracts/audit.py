@@ -130,16 +130,19 @@ def _parse(text: str) -> Status | float | None:
     return float(text)
 
 
-def audit(
-    tables: Iterable[PublicTable], reference: Reference, threshold: int, *, exact: bool = False
-) -> AuditResult:
-    """The feasible interval of every hidden cell of ``tables``, and the findings.
+@dataclass
+class Reading:
+    """What the files say: every cell's status, the shown values, the equations that a
+    shown ratio or achievement adds, and any cell two files disagree on."""
 
-    With ``exact`` every interval is solved for; without, a cell whose protection the
-    solutions found for other cells prove is reported with that (inner) interval.
-    Findings are the same either way, and always exact.
-    """
-    tables = list(tables)
+    status: dict[Cell, Status]
+    shown: dict[Cell, float]
+    extra: list[Equation]
+    conflicts: list[str]
+
+
+def read_tables(tables: list[PublicTable], reference: Reference) -> Reading:
+    """Each label read as the attacker reads it (module doc)."""
     periods = [t.period for t in tables]
     cells = universe(reference, periods)
     names = {figure_name(c.quantity) for c in cells}
@@ -157,6 +160,7 @@ def audit(
     shown = {c: 0.0 for c, s in status.items() if s is Status.SHOWN}
     extra: list[Equation] = []
     conflicts: list[str] = []
+    seen_value: dict[Cell, float] = {}
 
     def see(cell: Cell | None, text: str) -> None:
         if cell is None or cell not in status:
@@ -173,7 +177,6 @@ def audit(
             status[cell] = Status.SHOWN
             shown[cell] = label
 
-    seen_value: dict[Cell, float] = {}
     for table in tables:
         for row in table.indicators.itertuples(index=False):
             indicator = reference.indicators.get(row.indicator_code)
@@ -191,6 +194,31 @@ def audit(
                     extra.append(Equation(((num, 1.0),), known))
                 else:
                     extra.append(Equation(((num, indicator.multiplier), (den, -known))))
+    return Reading(status, shown, extra, conflicts)
+
+
+def audit(
+    tables: Iterable[PublicTable],
+    reference: Reference,
+    threshold: int,
+    *,
+    exact: bool = False,
+    links: Iterable[Equation] = (),
+) -> AuditResult:
+    """The feasible interval of every hidden cell of ``tables``, and the findings.
+
+    With ``exact`` every interval is solved for; without, a cell whose protection the
+    solutions found for other cells prove is reported with that (inner) interval.
+    Findings are the same either way, and always exact. ``links``: what the attacker
+    knows between an earlier version of a table and the current one (the cells that
+    did not change, ``public.links``).
+    """
+    tables = list(tables)
+    periods = [t.period for t in tables]
+    reading = read_tables(tables, reference)
+    status, shown, extra, conflicts = (
+        reading.status, reading.shown, reading.extra + list(links), reading.conflicts
+    )  # fmt: skip
     system = System(status, shown, equations(reference, periods) + extra, threshold)
     hidden_status = {c: s for c, s in status.items() if s is not Status.SHOWN}
     if conflicts:

@@ -16,20 +16,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from lct_pipeline.extracts import revisions, tables
+from lct_pipeline.extracts import public_versions, revisions, tables
 from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import sha256_hex, write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
 from lct_pipeline.extracts.layout import Sheet, Table, tables_of
+from lct_pipeline.extracts.protection import Equation
 from lct_pipeline.extracts.public import (
     DEFAULT_MIN_CONTRIBUTORS,
     Plan,
     left_out_table,
+    links,
     plan_scope,
     publish_indicators,
 )
+from lct_pipeline.extracts.public_versions import Kept
 from lct_pipeline.extracts.report import ReportData, report_html
 from lct_pipeline.extracts.revisions import Revision
 from lct_pipeline.extracts.scope import QUARTER, YEAR, Scope
@@ -41,7 +44,7 @@ DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 2
 INTERNAL = "internal"
 PUBLIC = "public"
-PUBLIC_FOLDER = "public"
+PUBLIC_FOLDER = public_versions.PUBLIC_FOLDER
 # The tables the audit reads, beside the public files of a scope: for a year, its quarters.
 AUDIT_FOLDER = "audited_with"
 
@@ -88,8 +91,12 @@ class PublicExtract:
     manifest: dict[str, object]
     plan: Plan
     # Public indicator and left-out tables of the periods published before (a year's
-    # quarters): not part of the folder, but what the audit holds it against.
+    # quarters, earlier versions): not part of the folder, but what the audit holds it
+    # against, with the links between versions (``public.links``).
     audited_with: dict[str, bytes]
+    links: list[Equation]
+    values: bytes  # the true counts of its own cells, for the audit store (never published)
+    revision: Revision
 
     def tables(self) -> list[PublicTable]:
         """What an attacker of this extract holds: the earlier tables, then its own."""
@@ -98,8 +105,8 @@ class PublicExtract:
             files = self.files if period == self.scope.label else self.audited_with
             found.append(
                 PublicTable.from_csv(
-                    files[f"lct_{period}_public_indicators.csv"],
-                    files[f"lct_{period}_public_left_out.csv"],
+                    files[public_versions.indicators_file(period)],
+                    files[public_versions.left_out_file(period)],
                     (period, ptype),
                 )
             )
@@ -289,22 +296,43 @@ def render_public(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     min_contributors: int = DEFAULT_MIN_CONTRIBUTORS,
+    root: Path | None = None,
 ) -> PublicExtract:
-    """The public folder's files of ``scope``, protected as one system with what it adds to."""
+    """The public folder's files of ``scope``, protected as one system with what it adds to:
+    a year's quarters, and every version published before (``root``: the extracts folder
+    that holds them; none: nothing published yet)."""
     check_threshold(threshold)
-    rows = inputs.indicator_values
+    earlier: list[Kept] = []
+    if root is not None:
+        for quarter in scope.quarters if scope.period_type != QUARTER else ():
+            earlier += public_versions.published_versions(root, quarter, QUARTER)
+        earlier += public_versions.published_versions(root, scope.label, scope.period_type)
     plan = plan_scope(
-        rows, inputs.reporting_completeness, scope, reference, threshold, min_contributors
+        inputs.indicator_values,
+        inputs.reporting_completeness,
+        scope,
+        reference,
+        threshold,
+        min_contributors,
+        earlier=[k.published(reference) for k in earlier],
     )
-    files = _workbook_and_csvs(public_sheets(inputs, scope, reference, plan), scope, PUBLIC, run)
+    sheets = public_sheets(inputs, scope, reference, plan)
+    revision = _public_revision(root, scope, sheets)
+    files = _workbook_and_csvs(_with_changes(sheets, revision), scope, PUBLIC, run)
+    kept = {k.period: k for k in earlier}
     audited_with = {}
+    rows = inputs.indicator_values
     for period, ptype in plan.periods[:-1]:
-        own = rows[(rows["period"] == period) & (rows["period_type"] == ptype)]
-        published = tables.indicator_table(publish_indicators(own, plan, reference), reference)
-        audited_with[f"lct_{period}_public_indicators.csv"] = csv_bytes(published)
-        audited_with[f"lct_{period}_public_left_out.csv"] = csv_bytes(
-            left_out_table(plan, (period, ptype), reference)
-        )
+        if (period, ptype) in kept:
+            indicators, left_out = kept[(period, ptype)].indicators, kept[(period, ptype)].left_out
+        else:
+            own = rows[(rows["period"] == period) & (rows["period_type"] == ptype)]
+            published = tables.indicator_table(publish_indicators(own, plan, reference), reference)
+            indicators = csv_bytes(published)
+            left_out = csv_bytes(left_out_table(plan, (period, ptype), reference))
+        audited_with[public_versions.indicators_file(period)] = indicators
+        audited_with[public_versions.left_out_file(period)] = left_out
+    linked = [eq for k in earlier for eq in links(k.published(reference), plan.values)]
     manifest = {
         "extract": scope.label,
         "audience": PUBLIC,
@@ -315,8 +343,30 @@ def render_public(
         "code_version": run.code_version,
         "suppression_threshold": threshold,
         "min_contributors": min_contributors,
+        **revision.manifest,
     }
-    return PublicExtract(scope, files, manifest, plan, audited_with)
+    own_values = public_versions.values_bytes(dict(plan.values), (scope.label, scope.period_type))
+    return PublicExtract(scope, files, manifest, plan, audited_with, linked, own_values, revision)
+
+
+def _public_revision(root: Path | None, scope: Scope, sheets: list[Sheet]) -> Revision:
+    """Public figures are what the public indicators table shows, labels and all: a
+    change is listed as published (``<5`` to 7), and a count hidden in both versions is
+    not listed at all, so the list says no more than the two tables do."""
+    if root is None:
+        return revisions.Revision(1, revisions.empty_changes(False), {"version": 1})
+    [indicators] = [t.frame for t in tables_of(sheets) if t.name == "indicators"]
+
+    def because(changes: pd.DataFrame, previous: revisions.Version) -> dict:
+        return {"figures_changed": len(changes), "since_version": previous.number}
+
+    return revisions.revise(
+        Path(root) / scope.label / PUBLIC_FOLDER,
+        public_versions.indicators_file(scope.label),
+        csv_bytes(indicators),
+        scope.file_name(PUBLIC, revisions.CHANGES, "csv"),
+        because=because,
+    )
 
 
 def write_public(extract: PublicExtract, folder: Path) -> list[Path]:
@@ -349,7 +399,7 @@ def build_extract(
     folder = Path(root) / scope.label
     extract = render_extract(inputs, scope, reference, run, inputs_used=inputs_used, folder=folder)
     prefix = f"lct_{scope.label}_"
-    revisions.keep(extract.revision, folder, prefix)
+    revisions.keep_current(folder, extract.revision.number, prefix)
     paths = write_extract_folder(folder, extract.files, extract.manifest, prefix=prefix)
     return ExtractResult(
         scope, folder, paths, extract.headline, extract.row_count, extract.revision

@@ -29,6 +29,18 @@ LEVEL_RANK = {"MUNICIPALITY": 0, "REGION": 1, "NATIONAL": 2}
 # A quantity: (source, quantity, filters), e.g. ("element", "VOT_ASSISTED", (("sex", "F"),)).
 Quantity = tuple[str, str, tuple[tuple[str, str], ...]]
 Period = tuple[str, str]  # (period, period_type): ("2013Q1", "Q") or ("2013", "Y")
+# An earlier published version of a period's table is a period of its own to the
+# attacker, "2013Q1@1": its cells add up like the current ones, but not into the year.
+VERSION_MARK = "@"
+
+
+def versioned(period: Period, version: int) -> Period:
+    return (f"{period[0]}{VERSION_MARK}{version}", period[1])
+
+
+def version_of(period: str) -> str:
+    """The period a (versioned) period label is of: ``2013Q1@1`` -> ``2013Q1``."""
+    return period.split(VERSION_MARK, 1)[0]
 
 
 @dataclass(frozen=True, order=True)
@@ -150,9 +162,12 @@ def equations(reference: Reference, periods: list[Period]) -> list[Equation]:
             children[Cell(cell.period, cell.period_type, parent, cell.quantity)].append(cell)
     for total, parts in children.items():
         add(total, parts)
-    quarters = [p for p, t in periods if t == QUARTER]
+    # Earlier versions are linked to the current ones by the cells that did not change
+    # (``public.links``), not by the quarters-to-year sum: which quarter versions a kept
+    # year was made from is not in its files.
+    quarters = [p for p, t in periods if t == QUARTER and VERSION_MARK not in p]
     for cell in cells:
-        if cell.period_type != QUARTER:
+        if cell.period_type != QUARTER and VERSION_MARK not in cell.period:
             inside = [q for q in quarters if q.startswith(cell.period)]
             if inside:
                 add(cell, [Cell(q, QUARTER, cell.area_code, cell.quantity) for q in inside])

@@ -28,8 +28,9 @@ from lct_pipeline.extracts.cells import (
     row_cells,
     sensitive_rows,
     universe,
+    version_of,
 )
-from lct_pipeline.extracts.protection import Status
+from lct_pipeline.extracts.protection import Equation, Status
 from lct_pipeline.extracts.scope import QUARTER, Scope
 from lct_pipeline.extracts.suppression import Protection, protect
 from lct_pipeline.reference import Reference
@@ -135,6 +136,37 @@ class Plan:
                                             "left_out"])  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Published:
+    """An earlier version of a period's public table: what the attacker holds of it (its
+    files, read as ``audit.read_tables`` reads them) and the counts it was made from."""
+
+    period: Period  # versioned: ("2013Q1@1", "Q")
+    status: Mapping[Cell, Status]  # every cell of it, as its files label it
+    values: Mapping[Cell, float]  # its true counts (shown ones as published)
+    few: frozenset[str] = frozenset()  # areas it left out for too few contributing CSOs
+    linked: bool = True  # False: its true counts were not kept, so nothing links it
+
+    @property
+    def of(self) -> Period:
+        return (version_of(self.period[0]), self.period[1])
+
+
+def links(published: Published, values: Mapping[Cell, float]) -> list[Equation]:
+    """The attacker who knows which counts a revision changed (the CSOs that sent the
+    late or corrected files may well be known) equates every other count of the earlier
+    version with the current one. Hidden in one version and shown in the other, such a
+    count would be given away: these equations let the audit see it."""
+    found: list[Equation] = []
+    if not published.linked:
+        return found
+    for old in sorted(published.status):
+        cell = Cell(*published.of, old.area_code, old.quantity)
+        if abs(published.values.get(old, 0.0) - values.get(cell, 0.0)) < 1e-9:
+            found.append(Equation(((old, 1.0), (cell, -1.0))))
+    return found
+
+
 def _region_of(area: str, reference: Reference) -> str | None:
     parent = reference.areas[area].parent
     return parent if parent and reference.areas[parent].level == "REGION" else None
@@ -147,17 +179,33 @@ def plan_scope(
     reference: Reference,
     threshold: int,
     min_contributors: int = DEFAULT_MIN_CONTRIBUTORS,
+    earlier: Iterable[Published] = (),
 ) -> Plan:
-    """Protect the scope's table; a year's after its quarters' (each on its own)."""
+    """Protect the scope's table; a year's after its quarters' (each on its own).
+
+    ``earlier``: every version published before of the scope's period and of its
+    quarters (a revision adds a table, it takes none back). Each step first makes the
+    plan a clean run would make; with versions published before, that plan is then
+    checked beside them, as published and linked to it by the counts that did not
+    change (``links``), and only what they would give away is hidden on top of it. A
+    period whose counts did not change since its current version keeps that version's
+    plan. So a revision publishes what a clean run would, unless that would reveal a
+    hidden count beside what is already out.
+    """
     values = true_values(rows, reference)
-    status: dict[Cell, Status] = {}
+    status: dict[Cell, Status] = {}  # the current periods' cells
+    kept: dict[Cell, Status] = {}  # the cells of earlier versions, as published
     left_out: dict[tuple[str, str, str], str] = {}
     log: list = []
-    periods: list[Period] = []
+    periods: list[Period] = []  # every table the attacker holds, the newest last
+    current: list[Period] = []  # the current tables only: what a clean run protects
+    linked: list[Equation] = []
+    versions: dict[Period, list[Published]] = defaultdict(list)
+    for version in earlier:
+        versions[version.of].append(version)
     steps = [((q, QUARTER), (q,)) for q in scope.quarters] if scope.period_type != QUARTER else []
     steps.append(((scope.label, scope.period_type), scope.quarters))
     for period, quarters in steps:
-        periods.append(period)
         changeable = universe(reference, [period])
         few = {
             area
@@ -172,23 +220,70 @@ def plan_scope(
             # Totals last, the country last of all: they are the figures readers need most.
             return (not cell.quantity[2], level, values.get(cell, 0.0), cell)
 
+        step = {
+            "changeable": changeable,
+            "left_out": {c for c in changeable if c.area_code in few},
+            "cost": cost,
+        }
+        current.append(period)
         protection: Protection = protect(
             values,
-            equations(reference, periods),
+            equations(reference, current),
             threshold,
-            changeable=changeable,
-            left_out={c for c in changeable if c.area_code in few},
             fixed=status,
-            cost=cost,
             forced=_beside_one_hidden(changeable, quarters, status, values, period),
+            **step,
         )
-        status |= protection.status
+        own = {**status, **protection.status}
+        _unseen(own, changeable, reference, period)
         log += protection.log
-        _unseen(status, changeable, reference, period)
+        if versions[period]:
+            start = {c: own[c] for c in changeable}
+            latest = versions[period][-1]
+            if _unchanged(latest, values, few, changeable):
+                start = {c: latest.status[_as_version(c, latest)] for c in changeable}
+            for version in versions[period]:
+                periods.append(version.period)
+                kept |= version.status
+                values.update(version.values)
+                linked += links(version, values)
+            protection = protect(
+                values,
+                equations(reference, [*periods, period]) + linked,
+                threshold,
+                fixed={**kept, **status},
+                start=start,
+                **step,
+            )
+            own = {**status, **protection.status}
+            _unseen(own, changeable, reference, period)
+            log += protection.log
+        periods.append(period)
+        status |= {c: own[c] for c in changeable}
         for cell in changeable:
             if status[cell] is Status.LEFT_OUT and cell.area not in left_out:
                 left_out[cell] = LEFT_OUT_PROTECT
-    return Plan(threshold, min_contributors, tuple(periods), status, values, left_out, tuple(log))
+    return Plan(
+        threshold, min_contributors, tuple(periods), {**kept, **status}, values, left_out,
+        tuple(log),
+    )  # fmt: skip
+
+
+def _as_version(cell: Cell, version: Published) -> Cell:
+    return Cell(*version.period, cell.area_code, cell.quantity)
+
+
+def _unchanged(
+    version: Published, values: Mapping[Cell, float], few: set[str], cells: set[Cell]
+) -> bool:
+    """Whether the period's counts, and the areas left out for too few CSOs, are what
+    ``version`` was made from."""
+    if not version.linked or set(version.few) != few:
+        return False
+    return all(
+        abs(version.values.get(_as_version(c, version), 0.0) - values.get(c, 0.0)) < 1e-9
+        for c in cells
+    )
 
 
 def _beside_one_hidden(

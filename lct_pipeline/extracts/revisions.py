@@ -18,12 +18,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
+from lct_pipeline.faults import checkpoint
 
 REVISIONS = "revisions"
 CHANGES = "changes"  # the table: lct_<label>_<audience>_changes.csv, sheet "changes"
@@ -56,7 +57,8 @@ class Version:
         return {f["name"]: (self.folder / f["name"]).read_bytes() for f in self.manifest["files"]}
 
 
-def _version(folder: Path, kept: bool) -> Version | None:
+def version_at(folder: Path, kept: bool) -> Version | None:
+    """The complete version in ``folder`` (None: no manifest, an unfinished write)."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -67,10 +69,10 @@ def _version(folder: Path, kept: bool) -> Version | None:
 def latest(folder: Path) -> Version | None:
     """What a rebuild of ``folder`` compares with: its current version if complete,
     else the newest complete kept one (a rebuild crashed after keeping it)."""
-    current = _version(folder, kept=False)
+    current = version_at(folder, kept=False)
     if current is not None:
         return current
-    kept = [_version(p, kept=True) for p in (folder / REVISIONS).glob("*") if p.is_dir()]
+    kept = [version_at(p, kept=True) for p in (folder / REVISIONS).glob("*") if p.is_dir()]
     kept = [v for v in kept if v is not None]
     return max(kept, key=lambda v: v.number) if kept else None
 
@@ -82,11 +84,6 @@ class Revision:
     number: int
     changes: pd.DataFrame
     manifest: dict  # MANIFEST_FIELDS
-    keep: Version | None = field(default=None)  # the current version, to keep before writing
-
-    @property
-    def new(self) -> bool:
-        return self.keep is not None
 
 
 def _frame(data: bytes | None) -> pd.DataFrame | None:
@@ -177,18 +174,20 @@ def revise(
         "rebuilt_because": because(changes, previous),
         "revisions": [*earlier, kept_as],
     }
-    return Revision(number, changes, fields, keep=None if previous.kept else previous)
+    return Revision(number, changes, fields)
 
 
-def keep(revision: Revision, folder: Path, prefix: str) -> None:
-    """Copy the current version to ``revisions/<n>/`` (manifest last) before it is replaced;
-    a copy that a crashed rebuild completed already is left as it is."""
-    version = revision.keep
-    if version is None:
+def keep_current(folder: Path, number: int, prefix: str) -> None:
+    """Before version ``number`` is written to ``folder``: copy the version it replaces to
+    ``revisions/<n>/`` (manifest last). Nothing to do when the folder holds that version
+    already, or holds no complete one (a crashed rebuild kept it before)."""
+    current = version_at(folder, kept=False)
+    if current is None or current.number >= number:
         return
-    target = folder / REVISIONS / str(version.number)
-    if _version(target, kept=True) is not None:
+    target = folder / REVISIONS / str(current.number)
+    if version_at(target, kept=True) is not None:
         return
-    manifest = {k: v for k, v in version.manifest.items() if k != "files"}
-    manifest |= {"version": version.number, "current": False, "superseded_by": revision.number}
-    write_extract_folder(target, version.files(), manifest, prefix=prefix)
+    manifest = {k: v for k, v in current.manifest.items() if k != "files"}
+    manifest |= {"current": False, "superseded_by": number}
+    write_extract_folder(target, current.files(), manifest, prefix=prefix)
+    checkpoint("revisions.kept")

@@ -50,6 +50,7 @@ def protect(
     fixed: Mapping[Hashable, Status] | None = None,
     cost: Callable[[Hashable], tuple],
     forced: set[Hashable] = frozenset(),
+    start: Mapping[Hashable, Status] | None = None,
 ) -> Protection:
     """Statuses for ``changeable`` cells (``values``: their true counts) that pass the audit.
 
@@ -57,11 +58,16 @@ def protect(
     statuses of already published cells (their shown values are in ``values``).
     ``cost`` orders candidates (cheapest first). ``forced``: shown cells the loop would
     hide first anyway (a year's count beside a single hidden quarter), hidden at once.
+    ``start``: the changeable cells' statuses to begin from instead of the primary rules
+    (a plan already safe on its own, now checked beside more tables: only what they
+    would give away is hidden on top of it).
     """
     status: dict[Hashable, Status] = dict(fixed or {})
     for cell in changeable:
         value = values.get(cell, 0.0)
-        if cell in left_out:
+        if start is not None:
+            status[cell] = start.get(cell, Status.SHOWN)
+        elif cell in left_out:
             status[cell] = Status.LEFT_OUT
         elif 0 < value < threshold:
             status[cell] = Status.SMALL

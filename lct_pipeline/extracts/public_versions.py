@@ -1,0 +1,147 @@
+"""The public versions an attacker holds (SPEC §9 revisions).
+
+A public table, once published, stays published: a revision adds a version beside
+it, it does not take it back. So each earlier version kept under
+``<label>/public/revisions/<n>/`` is, to the audit, a table of its own (period
+``2013Q1@1``), linked to the current one by the counts that did not change.
+
+Which counts did not change needs the true counts behind each version, which no
+public file may hold: ``.audit/<label>/<n>.json`` under the extracts folder keeps
+them (like ``.staging``, it is never published).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lct_pipeline.extracts import revisions
+from lct_pipeline.extracts.audit import PublicTable, read_tables
+from lct_pipeline.extracts.cells import Cell, Period, versioned
+from lct_pipeline.extracts.files import atomic_write_bytes, write_extract_folder
+from lct_pipeline.extracts.protection import Equation, Status
+from lct_pipeline.extracts.public import ALL_FIGURES, LEFT_OUT_FEW, Published
+from lct_pipeline.reference import Reference
+
+AUDIT_STORE = ".audit"
+PUBLIC_FOLDER = "public"
+FEW = LEFT_OUT_FEW.split("{", 1)[0]  # how a left-out list says "too few CSOs"
+
+
+def indicators_file(label: str) -> str:
+    return f"lct_{label}_public_indicators.csv"
+
+
+def left_out_file(label: str) -> str:
+    return f"lct_{label}_public_left_out.csv"
+
+
+def _cell_json(cell: Cell) -> list:
+    source, name, filters = cell.quantity
+    return [cell.period, cell.period_type, cell.area_code, source, name, [list(f) for f in filters]]
+
+
+def _cell(data: list) -> Cell:
+    period, ptype, area, source, name, filters = data
+    return Cell(period, ptype, area, (source, name, tuple(tuple(f) for f in filters)))
+
+
+def values_bytes(values: dict[Cell, float], period: Period) -> bytes:
+    """The true counts of ``period``'s cells, for the store (never published)."""
+    own = [[*_cell_json(c), v] for c, v in sorted(values.items()) if (c.period, c.period_type)
+           == period]  # fmt: skip
+    return (json.dumps(own) + "\n").encode()
+
+
+def store_values(root: Path, label: str, version: int, data: bytes) -> None:
+    atomic_write_bytes(Path(root) / AUDIT_STORE / label / f"{version}.json", data)
+
+
+def links_bytes(equations: list[Equation]) -> bytes:
+    return (json.dumps([[_cell_json(a), _cell_json(b)] for (a, _), (b, _) in
+                        (eq.terms for eq in equations)]) + "\n").encode()  # fmt: skip
+
+
+def read_links(data: bytes) -> list[Equation]:
+    return [Equation(((_cell(a), 1.0), (_cell(b), -1.0))) for a, b in json.loads(data)]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One published version of a period's public table, relabelled as its own period."""
+
+    period: Period  # versioned: ("2013Q1@1", "Q")
+    indicators: bytes
+    left_out: bytes
+    values: dict[Cell, float] | None  # its true counts, by versioned cell (None: not kept)
+
+    def table(self) -> PublicTable:
+        return PublicTable.from_csv(self.indicators, self.left_out, self.period)
+
+    def published(self, reference: Reference) -> Published:
+        reading = read_tables([self.table()], reference)
+        values = dict(reading.shown)
+        if self.values is not None:  # without its true counts no link can be written
+            hidden = {c: v for c, v in self.values.items() if reading.status.get(c) is not
+                      Status.SHOWN}  # fmt: skip
+            values |= hidden
+        left = self.table().left_out
+        few = frozenset(
+            left.loc[(left["figure"] == ALL_FIGURES) & left["reason"].str.startswith(FEW),
+                     "area_code"]
+        )  # fmt: skip
+        return Published(self.period, reading.status, values, few, self.values is not None)
+
+
+def _relabel(data: bytes, label: str) -> bytes:
+    frame = pd.read_csv(io.StringIO(data.decode("utf-8-sig")), dtype=str, keep_default_na=False)
+    frame["period"] = label
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _kept(version: revisions.Version, root: Path, label: str, ptype: str) -> Kept | None:
+    indicators, left_out = version.read(indicators_file(label)), version.read(left_out_file(label))
+    if indicators is None or left_out is None:
+        return None
+    period = versioned((label, ptype), version.number)
+    store = Path(root) / AUDIT_STORE / label / f"{version.number}.json"
+    values = None
+    if store.is_file():
+        values = {}
+        for *cell, value in json.loads(store.read_bytes()):
+            old = _cell(cell)
+            values[Cell(period[0], ptype, old.area_code, old.quantity)] = float(value)
+    return Kept(period, _relabel(indicators, period[0]), _relabel(left_out, period[0]), values)
+
+
+def published_versions(root: Path, label: str, ptype: str) -> list[Kept]:
+    """Every published version of ``label``'s public table, the current one last."""
+    folder = Path(root) / label / PUBLIC_FOLDER
+    versions = [
+        revisions.version_at(p, kept=True) for p in (folder / revisions.REVISIONS).glob("*")
+    ]
+    versions.append(revisions.version_at(folder, kept=False))
+    kept = []
+    for version in sorted({v.number: v for v in versions if v is not None}.values(),
+                          key=lambda v: v.number):  # fmt: skip
+        made = _kept(version, root, label, ptype)
+        if made is not None:
+            kept.append(made)
+    return kept
+
+
+def publish(
+    root: Path, label: str, files: dict[str, bytes], manifest: dict, values: bytes
+) -> list[Path]:
+    """Write an audited public folder ``<label>/public/`` as version ``manifest["version"]``:
+    its true counts to the store first (a published version always has them for the
+    next audit), then the version in place kept under revisions/, then the files."""
+    version = int(manifest.get("version", 1))
+    store_values(root, label, version, values)
+    target = Path(root) / label / PUBLIC_FOLDER
+    revisions.keep_current(target, version, prefix=f"lct_{label}_")
+    return write_extract_folder(target, files, manifest, prefix=f"lct_{label}_")
