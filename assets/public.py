@@ -27,14 +27,14 @@ from lct_pipeline.extracts import (
     scopes_for,
 )
 from lct_pipeline.extracts.audit import PublicTable, audit
-from lct_pipeline.extracts.build import AUDIT_FOLDER, PUBLIC_FOLDER
+from lct_pipeline.extracts.build import AUDIT_FOLDER
 from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
 from lct_pipeline.extracts.public_versions import (
+    equations_bytes,
     indicators_file,
     left_out_file,
-    links_bytes,
     publish,
-    read_links,
+    read_equations,
 )
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
@@ -123,7 +123,9 @@ def public_tables(
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
         for name, data in extract.audited_with.items():
             atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
-        atomic_write_bytes(folder / AUDIT_FOLDER / _LINKS, links_bytes(extract.links))
+        atomic_write_bytes(
+            folder / AUDIT_FOLDER / _LINKS, equations_bytes(list(extract.plan.links))
+        )
         atomic_write_bytes(folder / _VALUES, extract.values)
         if extract.revision.number > 1:
             context.log.info(
@@ -174,7 +176,7 @@ def _staged_tables(folder: Path) -> list[PublicTable]:
 
 def _staged_links(folder: Path) -> list:
     path = folder / AUDIT_FOLDER / _LINKS
-    return read_links(path.read_bytes()) if path.is_file() else []
+    return read_equations(path.read_bytes()) if path.is_file() else []
 
 
 @dg.asset_check(
@@ -259,10 +261,11 @@ def public_extracts(
     period = quarter_of(context)
     staging = _staging(files, period)
     written = []
-    for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
+    # The quarter before its year: a year's version records the quarter versions it adds up.
+    staged = sorted((p for p in staging.iterdir() if p.is_dir()), key=lambda p: "Q" not in p.name)
+    for folder in staged:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         names = [f["name"] for f in manifest.pop("files")]
-        target = files.extracts / folder.name / PUBLIC_FOLDER
         paths = publish(
             files.extracts,
             folder.name,
@@ -271,7 +274,7 @@ def public_extracts(
             (folder / _VALUES).read_bytes(),
         )
         written += paths
-        context.log.info(f"{folder.name}: {len(paths)} public files in {target}")
+        context.log.info(f"{folder.name}: {len(paths)} public files in {paths[-1].parent}")
     with warehouse.get_engine().begin() as conn:
         built_from = int((staging / _BUILT_FROM).read_text())
         freshness.record_built(conn, freshness.PUBLIC, period, built_from)

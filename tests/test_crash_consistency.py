@@ -157,6 +157,16 @@ REFRESH_FILES = ("2013Q1/cso01", "2013Q1/cso02", "2013Q2/cso01", "2013Q2/cso02")
 LATE = ("2013Q1/cso02",)
 
 
+@pytest.fixture(scope="module")
+def refresh_clean(tmp_path_factory) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+    """One clean run of the four files: views and complete extract folders."""
+    root = tmp_path_factory.mktemp("refresh_clean")
+    env = _environment(root)
+    _install_small_sample(root / "inbox", REFRESH_FILES)
+    assert _lct_run(env).returncode == 0
+    return _views(env["LCT_WAREHOUSE_URL"]), _complete_extracts(root / "extracts")
+
+
 @pytest.mark.parametrize(
     "fail_at",
     [
@@ -167,10 +177,8 @@ LATE = ("2013Q1/cso02",)
         "revisions.kept:1",
     ],
 )
-def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path, fail_at):
-    clean_env = _environment(tmp_path / "clean")
-    _install_small_sample(tmp_path / "clean" / "inbox", REFRESH_FILES)
-    assert _lct_run(clean_env).returncode == 0
+def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path, fail_at, refresh_clean):
+    expected, expected_extracts = refresh_clean
     env = _environment(tmp_path / "incremental")
     inbox = tmp_path / "incremental" / "inbox"
     _install_small_sample(inbox, REFRESH_FILES, skip=LATE)
@@ -184,12 +192,12 @@ def test_a_refresh_killed_then_run_again_equals_one_clean_run(tmp_path, fail_at)
     again = _lct_run(env, which=("--period", "2013Q1"))
     assert again.returncode == 0, again.stderr
     assert "Refreshed 1 quarter(s) that earlier changes made stale: 2013Q2" in again.stdout
-    views, expected = _views(env["LCT_WAREHOUSE_URL"]), _views(clean_env["LCT_WAREHOUSE_URL"])
+    views = _views(env["LCT_WAREHOUSE_URL"])
     for name in VIEWS:
         pd.testing.assert_frame_equal(views[name], expected[name], obj=name)
     got = _complete_extracts(tmp_path / "incremental" / "extracts")
     current = {folder: names for folder, names in got.items() if "revisions" not in folder}
-    assert current == _complete_extracts(tmp_path / "clean" / "extracts")
+    assert current == expected_extracts
     # Each folder whose figures the late file changed is version 2, the first kept once.
     kept = sorted(folder for folder in got if "revisions" in folder)
     assert "2013Q1/revisions/1" in kept and all(k.endswith("/revisions/1") for k in kept)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -18,10 +19,15 @@ from lct_pipeline.extracts import (
     quarter_scope,
     render_extract,
     render_public,
-    write_public,
 )
-from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
+from lct_pipeline.extracts.files import (
+    MANIFEST,
+    PREVIOUS_MANIFEST,
+    atomic_write_bytes,
+    write_extract_folder,
+)
 from lct_pipeline.extracts.inputs import submission_quarters
+from lct_pipeline.extracts.public_versions import publish
 
 TABLES = {
     "internal": [
@@ -64,7 +70,7 @@ def test_files_are_named_by_period_audience_and_table(extract, tmp_path):
 
 def test_the_public_folder_holds_only_public_files_and_names_no_cso_or_input(public, tmp_path):
     folder = tmp_path / "2013Q1" / "public"
-    paths = write_public(public, folder)
+    paths = publish(tmp_path, "2013Q1", public.files, public.manifest, public.values)
     expected = {"lct_2013Q1_public.xlsx", MANIFEST}
     expected |= {f"lct_2013Q1_public_{t}.csv" for t in PUBLIC_TABLES}
     assert {p.name for p in folder.iterdir()} == expected
@@ -200,3 +206,41 @@ def test_a_slice_without_a_usable_period_is_reported_with_its_files_quarter():
     )
     subs["received_at"] = pd.to_datetime(subs["received_at"])
     assert list(submission_quarters(subs)) == ["2013Q2", "2013Q2", "2012Q4", "2014Q1"]
+
+
+def _one_more_victim(inputs):
+    rows = inputs.indicator_values.copy()
+    at = rows.index[(rows["indicator_code"] == "IND03") & (rows["area_level"] == "NATIONAL")][0]
+    rows.loc[at, ["numerator", "value"]] = rows.loc[at, ["numerator", "value"]] + 1
+    return dataclasses.replace(inputs, indicator_values=rows)
+
+
+def test_a_rewrite_cut_short_then_new_figures_keep_the_version_it_was_rewriting(
+    reference, tmp_path
+):
+    scope = quarter_scope("2013Q1")
+    inputs = hand_inputs(reference)
+    build_extract(inputs, scope, reference, tmp_path, RUN)
+    build_extract(_one_more_victim(inputs), scope, reference, tmp_path, RUN)  # version 2
+    folder = tmp_path / "2013Q1"
+    # Version 2 rewritten with the same figures, killed after its manifest was set aside.
+    os.replace(folder / MANIFEST, folder / PREVIOUS_MANIFEST)
+
+    result = build_extract(
+        _one_more_victim(_one_more_victim(inputs)), scope, reference, tmp_path, RUN
+    )
+    assert result.revision.number == 3
+    kept = {
+        p.name: json.loads((p / MANIFEST).read_text()) for p in (folder / "revisions").iterdir()
+    }
+    assert sorted(kept) == ["1", "2"]
+    assert (kept["2"]["version"], kept["2"]["current"], kept["2"]["superseded_by"]) == (2, False, 3)
+    [line] = (
+        result.revision.changes.query("area_level == 'NATIONAL' and figure == 'value'")[
+            ["indicator_code", "old", "new"]
+        ]
+        .query("indicator_code == 'IND03'")
+        .itertuples(index=False)
+    )
+    assert int(line.new) == int(line.old) + 1
+    assert not (folder / PREVIOUS_MANIFEST).exists()

@@ -23,10 +23,10 @@ from lct_pipeline.extracts import (
     build_extract,
     render_extract,
     render_public,
-    write_public,
 )
 from lct_pipeline.extracts.build import PUBLIC_FOLDER
 from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ISSUE_COLUMNS, SUBMISSION_COLUMNS
+from lct_pipeline.extracts.public_versions import publish
 from lct_pipeline.reference import Operand, Reference
 
 RUN = RunInfo("run-0001", "0.1.0", datetime.fromisoformat("2014-02-01T06:00:00+01:00"))
@@ -447,5 +447,5 @@ def build_all(inputs, scope, reference, root, threshold: int = 5):
     """Write the internal folder and the public folder of a scope, as the pipeline does."""
     result = build_extract(inputs, scope, reference, root, RUN)
     public = render_public(inputs, scope, reference, RUN, threshold=threshold)
-    write_public(public, Path(root) / scope.label / PUBLIC_FOLDER)
+    publish(Path(root), scope.label, public.files, public.manifest, public.values)
     return result

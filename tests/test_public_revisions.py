@@ -14,13 +14,13 @@ import io
 import pandas as pd
 import pytest
 from test_extracts_scenario import RUN
-from test_public_audit import generated_network
+from test_public_audit import generated_network, table
 
 from lct_pipeline.extracts import public_versions as pv
 from lct_pipeline.extracts import quarter_scope, render_public, year_scope
 from lct_pipeline.extracts.audit import audit
-from lct_pipeline.extracts.cells import universe
-from lct_pipeline.extracts.protection import Status
+from lct_pipeline.extracts.cells import Cell, universe
+from lct_pipeline.extracts.protection import Equation, Status
 from lct_pipeline.extracts.public import links
 
 Q1 = quarter_scope("2013Q1")
@@ -34,6 +34,7 @@ def _joint_audit(extract, network, root):
     """The attacker's reading of every published version beside ``extract``."""
     kept = pv.published_versions(root, extract.scope.label, extract.scope.period_type)
     linked = [eq for k in kept for eq in links(k.published(network), extract.plan.values)]
+    linked += [eq for k in kept for eq in k.published(network).sums]
     own = [t for t in extract.tables() if "@" not in t.period[0]]
     return audit([k.table() for k in kept] + own, network, 5, links=linked)
 
@@ -135,5 +136,33 @@ def test_a_year_after_a_revised_quarter_keeps_the_quarter_as_published(reference
         mark = published.status[type(cell)("2013Q1@2", "Q", cell.area_code, cell.quantity)]
         assert year.plan.of(cell) is mark, cell
     tables = year.tables()
-    result = audit(tables, network, 5, links=year.links)
+    result = audit(tables, network, 5, links=year.plan.links)
     assert result.passed, [f.chain for f in result.findings][:3]
+
+
+def test_a_kept_year_is_the_sum_of_the_quarters_published_with_it(reference):
+    # Published first: Q1 3 (<5), Q2 and Q3 hidden ([c]), Q4 10, the year 33. A late Q1
+    # file makes Q1 7 and the year 37; Q2 to Q4 did not change. The new tables say
+    # Q2 + Q3 = 20, so the year as first published gives the first Q1 away: 33 - 20 - 10.
+    first = {"2013Q1": "<5", "2013Q2": "[c]", "2013Q3": "[c]", "2013Q4": "10"}
+    now = {**first, "2013Q1": "7"}
+    old = [table(reference, f"{q}@1", "Q", {"RS": v}) for q, v in first.items()]
+    old.append(table(reference, "2013@1", "Y", {"RS": "33"}))
+    new = [table(reference, q, "Q", {"RS": v}) for q, v in now.items()]
+    new.append(table(reference, "2013", "Y", {"RS": "37"}))
+    assisted = ("element", "VOT_ASSISTED", ())
+
+    def cell(period: str, ptype: str = "Q") -> Cell:
+        return Cell(period, ptype, "RS", assisted)
+
+    unchanged = [
+        Equation(((cell(f"{q}@1"), 1.0), (cell(q), -1.0))) for q in ("2013Q2", "2013Q3", "2013Q4")
+    ]
+    year_sum = Equation.sum_of(cell("2013@1", "Y"), [cell(f"{q}@1") for q in first])
+    assert audit([*old, *new], reference, 5, links=unchanged).passed  # blind to the sum
+    result = audit([*old, *new], reference, 5, links=[*unchanged, year_sum])
+    pinned = {f.cell: f for f in result.findings}
+    finding = pinned[cell("2013Q1@1")]  # 3 to 3; its breakdown members 0 to 3 with it
+    assert (finding.label, finding.interval.low, finding.interval.high) == ("<5", 3.0, 3.0)
+    assert "2013@1" in finding.chain
+    assert {c.period for c in pinned} == {"2013Q1@1"}

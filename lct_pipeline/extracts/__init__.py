@@ -21,7 +21,6 @@ from lct_pipeline.extracts.build import (
     input_files,
     render_extract,
     render_public,
-    write_public,
 )
 from lct_pipeline.extracts.inputs import ExtractInputs, read_views
 from lct_pipeline.extracts.public import DEFAULT_MIN_CONTRIBUTORS
@@ -45,6 +44,5 @@ __all__ = [
     "render_extract",
     "render_public",
     "scopes_for",
-    "write_public",
     "year_scope",
 ]

@@ -23,12 +23,10 @@ from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import sha256_hex, write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
 from lct_pipeline.extracts.layout import Sheet, Table, tables_of
-from lct_pipeline.extracts.protection import Equation
 from lct_pipeline.extracts.public import (
     DEFAULT_MIN_CONTRIBUTORS,
     Plan,
     left_out_table,
-    links,
     plan_scope,
     publish_indicators,
 )
@@ -92,9 +90,8 @@ class PublicExtract:
     plan: Plan
     # Public indicator and left-out tables of the periods published before (a year's
     # quarters, earlier versions): not part of the folder, but what the audit holds it
-    # against, with the links between versions (``public.links``).
+    # against, with what ties the versions to the rest (``plan.links``).
     audited_with: dict[str, bytes]
-    links: list[Equation]
     values: bytes  # the true counts of its own cells, for the audit store (never published)
     revision: Revision
 
@@ -162,7 +159,7 @@ def _internal_revision(
     reference: Reference,
 ) -> Revision:
     if folder is None:
-        return revisions.Revision(1, revisions.empty_changes(True), {"version": 1})
+        return revisions.first(cause=True)
     files_now = {(f.source_file, f.sha256) for f in used}
 
     def new_files(previous: revisions.Version) -> list[str]:
@@ -170,7 +167,9 @@ def _internal_revision(
         return sorted({name for name, _ in files_now - before})
 
     def earlier_quarters(previous: revisions.Version) -> list[str]:
-        before = previous.manifest.get("inputs_to_date") or {}
+        before = previous.manifest.get("inputs_to_date")
+        if before is None:  # made before manifests said: which quarters is not known
+            return []
         return [
             q for q, digest in to_date.items()
             if q not in scope.quarters and before.get(q) != digest
@@ -307,6 +306,14 @@ def render_public(
         for quarter in scope.quarters if scope.period_type != QUARTER else ():
             earlier += public_versions.published_versions(root, quarter, QUARTER)
         earlier += public_versions.published_versions(root, scope.label, scope.period_type)
+    for kept in earlier:
+        # A label means what its table's settings meant: "<5" is 1 to 4 for good.
+        if (kept.threshold, kept.min_contributors) != (threshold, min_contributors):
+            raise ValueError(
+                f"{kept.period[0]} was published with suppression_threshold="
+                f"{kept.threshold} and min_contributors={kept.min_contributors}; a revision"
+                " of what it adds to must use the same settings"
+            )
     plan = plan_scope(
         inputs.indicator_values,
         inputs.reporting_completeness,
@@ -332,7 +339,6 @@ def render_public(
             left_out = csv_bytes(left_out_table(plan, (period, ptype), reference))
         audited_with[public_versions.indicators_file(period)] = indicators
         audited_with[public_versions.left_out_file(period)] = left_out
-    linked = [eq for k in earlier for eq in links(k.published(reference), plan.values)]
     manifest = {
         "extract": scope.label,
         "audience": PUBLIC,
@@ -346,7 +352,7 @@ def render_public(
         **revision.manifest,
     }
     own_values = public_versions.values_bytes(dict(plan.values), (scope.label, scope.period_type))
-    return PublicExtract(scope, files, manifest, plan, audited_with, linked, own_values, revision)
+    return PublicExtract(scope, files, manifest, plan, audited_with, own_values, revision)
 
 
 def _public_revision(root: Path | None, scope: Scope, sheets: list[Sheet]) -> Revision:
@@ -354,7 +360,7 @@ def _public_revision(root: Path | None, scope: Scope, sheets: list[Sheet]) -> Re
     change is listed as published (``<5`` to 7), and a count hidden in both versions is
     not listed at all, so the list says no more than the two tables do."""
     if root is None:
-        return revisions.Revision(1, revisions.empty_changes(False), {"version": 1})
+        return revisions.first(cause=False)
     [indicators] = [t.frame for t in tables_of(sheets) if t.name == "indicators"]
 
     def because(changes: pd.DataFrame, previous: revisions.Version) -> dict:
@@ -366,13 +372,6 @@ def _public_revision(root: Path | None, scope: Scope, sheets: list[Sheet]) -> Re
         csv_bytes(indicators),
         scope.file_name(PUBLIC, revisions.CHANGES, "csv"),
         because=because,
-    )
-
-
-def write_public(extract: PublicExtract, folder: Path) -> list[Path]:
-    """The public folder (``<label>/public/``), manifest last; it names no input file."""
-    return write_extract_folder(
-        folder, extract.files, extract.manifest, prefix=f"lct_{extract.scope.label}_"
     )
 
 

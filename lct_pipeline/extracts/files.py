@@ -3,7 +3,8 @@
 Every file is written to a temporary name in the same folder, flushed to disk
 and renamed over its final name (a rename within one file system is atomic), so
 a reader sees the old file or the new one, never half of one. ``manifest.json``
-is removed first and written last: a folder is complete exactly when it has a
+is moved aside first (to ``.manifest.previous.json``, which says what the folder held
+while it is rewritten) and written last: a folder is complete exactly when it has a
 manifest, and the manifest lists every file with its sha256.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from lct_pipeline.faults import checkpoint
 
 MANIFEST = "manifest.json"
+PREVIOUS_MANIFEST = ".manifest.previous.json"  # the manifest of a folder being rewritten
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -61,7 +63,8 @@ def write_extract_folder(
     write are removed, so the folder holds exactly what its manifest lists.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MANIFEST).unlink(missing_ok=True)
+    if (folder / MANIFEST).exists():  # a rewrite cut short leaves the first one aside
+        os.replace(folder / MANIFEST, folder / PREVIOUS_MANIFEST)
     _fsync_dir(folder)
     written = []
     for name, data in files.items():
@@ -80,4 +83,5 @@ def write_extract_folder(
     }
     text = json.dumps(listed, indent=2, ensure_ascii=False, default=str) + "\n"
     atomic_write_bytes(folder / MANIFEST, text.encode("utf-8"))
+    (folder / PREVIOUS_MANIFEST).unlink(missing_ok=True)
     return [*written, folder / MANIFEST]

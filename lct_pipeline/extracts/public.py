@@ -98,12 +98,16 @@ class Plan:
 
     threshold: int
     min_contributors: int
-    periods: tuple[Period, ...]  # the scope's period last; earlier ones are a year's quarters
+    # The scope's period last; before it a year's quarters and the versions published
+    # before of each (``2013Q1@1``), as the attacker holds them.
+    periods: tuple[Period, ...]
     status: Mapping[Cell, Status]
     values: Mapping[Cell, float]
     # (period, period_type, area) of an area left out whole, or one Cell -> reason
     left_out: Mapping[tuple[str, str, str] | Cell, str]
     log: tuple = ()
+    # What ties the earlier versions in ``periods`` to the rest (``links``, a year's sums).
+    links: tuple[Equation, ...] = ()
 
     def of(self, cell: Cell) -> Status:
         return self.status.get(cell, Status.SHOWN)
@@ -145,7 +149,8 @@ class Published:
     status: Mapping[Cell, Status]  # every cell of it, as its files label it
     values: Mapping[Cell, float]  # its true counts (shown ones as published)
     few: frozenset[str] = frozenset()  # areas it left out for too few contributing CSOs
-    linked: bool = True  # False: its true counts were not kept, so nothing links it
+    known: bool = True  # its true counts were kept (else only its shown counts are known)
+    sums: tuple[Equation, ...] = ()  # a year's: the quarter versions it was the sum of
 
     @property
     def of(self) -> Period:
@@ -158,9 +163,9 @@ def links(published: Published, values: Mapping[Cell, float]) -> list[Equation]:
     version with the current one. Hidden in one version and shown in the other, such a
     count would be given away: these equations let the audit see it."""
     found: list[Equation] = []
-    if not published.linked:
-        return found
     for old in sorted(published.status):
+        if not published.known and published.status[old] is not Status.SHOWN:
+            continue  # its true count is unknown here: a shown one is its published value
         cell = Cell(*published.of, old.area_code, old.quantity)
         if abs(published.values.get(old, 0.0) - values.get(cell, 0.0)) < 1e-9:
             found.append(Equation(((old, 1.0), (cell, -1.0))))
@@ -241,12 +246,12 @@ def plan_scope(
             start = {c: own[c] for c in changeable}
             latest = versions[period][-1]
             if _unchanged(latest, values, few, changeable):
-                start = {c: latest.status[_as_version(c, latest)] for c in changeable}
+                start = {c: latest.status.get(_as_version(c, latest), own[c]) for c in changeable}
             for version in versions[period]:
                 periods.append(version.period)
                 kept |= version.status
                 values.update(version.values)
-                linked += links(version, values)
+                linked += [*links(version, values), *version.sums]
             protection = protect(
                 values,
                 equations(reference, [*periods, period]) + linked,
@@ -265,7 +270,7 @@ def plan_scope(
                 left_out[cell] = LEFT_OUT_PROTECT
     return Plan(
         threshold, min_contributors, tuple(periods), {**kept, **status}, values, left_out,
-        tuple(log),
+        tuple(log), tuple(linked),
     )  # fmt: skip
 
 
@@ -278,10 +283,11 @@ def _unchanged(
 ) -> bool:
     """Whether the period's counts, and the areas left out for too few CSOs, are what
     ``version`` was made from."""
-    if not version.linked or set(version.few) != few:
+    if not version.known or set(version.few) != few:
         return False
     return all(
-        abs(version.values.get(_as_version(c, version), 0.0) - values.get(c, 0.0)) < 1e-9
+        _as_version(c, version) in version.status
+        and abs(version.values.get(_as_version(c, version), 0.0) - values.get(c, 0.0)) < 1e-9
         for c in cells
     )
 

@@ -21,10 +21,11 @@ import pandas as pd
 
 from lct_pipeline.extracts import revisions
 from lct_pipeline.extracts.audit import PublicTable, read_tables
-from lct_pipeline.extracts.cells import Cell, Period, versioned
+from lct_pipeline.extracts.cells import Cell, Period, universe, versioned
 from lct_pipeline.extracts.files import atomic_write_bytes, write_extract_folder
 from lct_pipeline.extracts.protection import Equation, Status
 from lct_pipeline.extracts.public import ALL_FIGURES, LEFT_OUT_FEW, Published
+from lct_pipeline.extracts.scope import QUARTER
 from lct_pipeline.reference import Reference
 
 AUDIT_STORE = ".audit"
@@ -57,17 +58,26 @@ def values_bytes(values: dict[Cell, float], period: Period) -> bytes:
     return (json.dumps(own) + "\n").encode()
 
 
-def store_values(root: Path, label: str, version: int, data: bytes) -> None:
-    atomic_write_bytes(Path(root) / AUDIT_STORE / label / f"{version}.json", data)
+def _store(root: Path, label: str, version: int) -> Path:
+    return Path(root) / AUDIT_STORE / label / f"{version}.json"
 
 
-def links_bytes(equations: list[Equation]) -> bytes:
-    return (json.dumps([[_cell_json(a), _cell_json(b)] for (a, _), (b, _) in
-                        (eq.terms for eq in equations)]) + "\n").encode()  # fmt: skip
+def _read_store(root: Path, label: str, version: int) -> dict | None:
+    path = _store(root, label, version)
+    return json.loads(path.read_bytes()) if path.is_file() else None
 
 
-def read_links(data: bytes) -> list[Equation]:
-    return [Equation(((_cell(a), 1.0), (_cell(b), -1.0))) for a, b in json.loads(data)]
+def equations_bytes(equations: list[Equation]) -> bytes:
+    """Equations between cells (the links between versions), for the staged audit."""
+    data = [[[[*_cell_json(c), k] for c, k in eq.terms], eq.rhs] for eq in equations]
+    return (json.dumps(data) + "\n").encode()
+
+
+def read_equations(data: bytes) -> list[Equation]:
+    return [
+        Equation(tuple((_cell(t[:-1]), float(t[-1])) for t in terms), float(rhs))
+        for terms, rhs in json.loads(data)
+    ]
 
 
 @dataclass(frozen=True)
@@ -78,23 +88,37 @@ class Kept:
     indicators: bytes
     left_out: bytes
     values: dict[Cell, float] | None  # its true counts, by versioned cell (None: not kept)
+    threshold: int | None  # the settings it was protected with (its manifest's)
+    min_contributors: int | None
+    quarters: dict[str, int]  # a year's: the version of each quarter it was the sum of
 
     def table(self) -> PublicTable:
         return PublicTable.from_csv(self.indicators, self.left_out, self.period)
 
     def published(self, reference: Reference) -> Published:
-        reading = read_tables([self.table()], reference)
+        table = self.table()
+        reading = read_tables([table], reference)
         values = dict(reading.shown)
-        if self.values is not None:  # without its true counts no link can be written
+        if self.values is not None:
             hidden = {c: v for c, v in self.values.items() if reading.status.get(c) is not
                       Status.SHOWN}  # fmt: skip
             values |= hidden
-        left = self.table().left_out
+        left = table.left_out
         few = frozenset(
             left.loc[(left["figure"] == ALL_FIGURES) & left["reason"].str.startswith(FEW),
                      "area_code"]
         )  # fmt: skip
-        return Published(self.period, reading.status, values, few, self.values is not None)
+        # A year was the sum of the quarter versions published with it: whichever of them
+        # a later revision replaced, the attacker still writes that sum down.
+        sums = tuple(
+            Equation.sum_of(
+                cell,
+                [Cell(versioned((q, QUARTER), n)[0], QUARTER, cell.area_code, cell.quantity)
+                 for q, n in sorted(self.quarters.items())],
+            )
+            for cell in sorted(universe(reference, [self.period]))
+        ) if self.quarters else ()  # fmt: skip
+        return Published(self.period, reading.status, values, few, self.values is not None, sums)
 
 
 def _relabel(data: bytes, label: str) -> bytes:
@@ -108,23 +132,30 @@ def _kept(version: revisions.Version, root: Path, label: str, ptype: str) -> Kep
     if indicators is None or left_out is None:
         return None
     period = versioned((label, ptype), version.number)
-    store = Path(root) / AUDIT_STORE / label / f"{version.number}.json"
+    store = _read_store(root, label, version.number)
     values = None
-    if store.is_file():
+    if store is not None:
         values = {}
-        for *cell, value in json.loads(store.read_bytes()):
+        for *cell, value in store["values"]:
             old = _cell(cell)
             values[Cell(period[0], ptype, old.area_code, old.quantity)] = float(value)
-    return Kept(period, _relabel(indicators, period[0]), _relabel(left_out, period[0]), values)
+    manifest = version.manifest
+    return Kept(
+        period,
+        _relabel(indicators, period[0]),
+        _relabel(left_out, period[0]),
+        values,
+        manifest.get("suppression_threshold"),
+        manifest.get("min_contributors"),
+        (store or {}).get("quarters") or {},
+    )
 
 
 def published_versions(root: Path, label: str, ptype: str) -> list[Kept]:
     """Every published version of ``label``'s public table, the current one last."""
     folder = Path(root) / label / PUBLIC_FOLDER
-    versions = [
-        revisions.version_at(p, kept=True) for p in (folder / revisions.REVISIONS).glob("*")
-    ]
-    versions.append(revisions.version_at(folder, kept=False))
+    versions = [revisions.version_at(p) for p in (folder / revisions.REVISIONS).glob("*")]
+    versions.append(revisions.current(folder))
     kept = []
     for version in sorted({v.number: v for v in versions if v is not None}.values(),
                           key=lambda v: v.number):  # fmt: skip
@@ -139,9 +170,18 @@ def publish(
 ) -> list[Path]:
     """Write an audited public folder ``<label>/public/`` as version ``manifest["version"]``:
     its true counts to the store first (a published version always has them for the
-    next audit), then the version in place kept under revisions/, then the files."""
+    next audit; a year's, with the versions of the quarters it adds up, so publish the
+    quarters first), then the version in place kept under revisions/, then the files."""
     version = int(manifest.get("version", 1))
-    store_values(root, label, version, values)
+    store = {"values": json.loads(values)}
+    if manifest.get("period_type") != QUARTER:  # published after its quarters (their versions)
+        store["quarters"] = {q: _number(root, q) for q in manifest.get("quarters", [])}
+    atomic_write_bytes(_store(root, label, version), (json.dumps(store) + "\n").encode())
     target = Path(root) / label / PUBLIC_FOLDER
     revisions.keep_current(target, version, prefix=f"lct_{label}_")
     return write_extract_folder(target, files, manifest, prefix=f"lct_{label}_")
+
+
+def _number(root: Path, label: str) -> int:
+    held = revisions.current(Path(root) / label / PUBLIC_FOLDER)
+    return 0 if held is None else held.number

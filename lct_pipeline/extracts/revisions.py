@@ -8,9 +8,12 @@ their manifest, marked no longer current), then the new ones are written with a
 manifest that says which version is current, why it was rebuilt and where the
 earlier ones are, and a ``changes`` table listing each figure that changed.
 
-A rebuild that crashed after keeping the old version and before the new manifest
-leaves a folder without a manifest: the rebuild that follows compares with the
-newest kept version, so it numbers and lists its changes as the crashed one would.
+A rebuild cut short leaves a folder without a manifest, its old one set aside
+(``files.PREVIOUS_MANIFEST``). If that version was kept already, the rebuild was
+writing a new version: the next one compares with the kept copy, so it numbers and
+lists its changes as the cut one would. If not, it was rewriting the same version
+(the same figures): the folder still is that version, and is kept as such if the
+next rebuild's figures differ.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
+from lct_pipeline.extracts.files import MANIFEST, PREVIOUS_MANIFEST, write_extract_folder
 from lct_pipeline.faults import checkpoint
 
 REVISIONS = "revisions"
@@ -47,39 +50,55 @@ class Version:
     number: int
     folder: Path
     manifest: dict
-    kept: bool  # already under revisions/
 
     def read(self, name: str) -> bytes | None:
         path = self.folder / name
         return path.read_bytes() if path.is_file() else None
 
     def files(self) -> dict[str, bytes]:
-        return {f["name"]: (self.folder / f["name"]).read_bytes() for f in self.manifest["files"]}
+        listed = [f["name"] for f in self.manifest["files"]]
+        return {name: data for name in listed if (data := self.read(name)) is not None}
 
 
-def version_at(folder: Path, kept: bool) -> Version | None:
-    """The complete version in ``folder`` (None: no manifest, an unfinished write)."""
+def version_at(folder: Path, manifest: str = MANIFEST) -> Version | None:
+    """The version ``folder``'s manifest describes (None: no manifest)."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((folder / manifest).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None  # no manifest: not a complete version
-    return Version(int(manifest.get("version", 1)), folder, manifest, kept)
+        return None
+    return Version(int(data.get("version", 1)), folder, data)
+
+
+def _kept(folder: Path, number: int) -> Version | None:
+    return version_at(folder / REVISIONS / str(number))
+
+
+def current(folder: Path) -> Version | None:
+    """The version ``folder`` holds: complete, or being rewritten with the same figures
+    (its old manifest set aside, no copy of it kept)."""
+    complete = version_at(folder)
+    if complete is not None:
+        return complete
+    aside = version_at(folder, PREVIOUS_MANIFEST)
+    if aside is not None and _kept(folder, aside.number) is None:
+        return aside
+    return None
 
 
 def latest(folder: Path) -> Version | None:
-    """What a rebuild of ``folder`` compares with: its current version if complete,
-    else the newest complete kept one (a rebuild crashed after keeping it)."""
-    current = version_at(folder, kept=False)
-    if current is not None:
-        return current
-    kept = [version_at(p, kept=True) for p in (folder / REVISIONS).glob("*") if p.is_dir()]
+    """What a rebuild of ``folder`` compares with: the version it holds, else the newest
+    kept one (a rebuild cut short after keeping it)."""
+    held = current(folder)
+    if held is not None:
+        return held
+    kept = [version_at(p) for p in (folder / REVISIONS).glob("*") if p.is_dir()]
     kept = [v for v in kept if v is not None]
     return max(kept, key=lambda v: v.number) if kept else None
 
 
 @dataclass(frozen=True)
 class Revision:
-    """What a rebuild is: its version number, its changes, and what to keep first."""
+    """What a rebuild is: its version number, its changes, its manifest fields."""
 
     number: int
     changes: pd.DataFrame
@@ -129,6 +148,12 @@ def empty_changes(cause: bool) -> pd.DataFrame:
     return pd.DataFrame(columns=[*CHANGE_COLUMNS, *([CAUSE] if cause else [])], dtype=str)
 
 
+def first(cause: bool) -> Revision:
+    """A first version: nothing published before it."""
+    fields = {"version": 1, "current": True, "rebuilt_because": None, "revisions": []}
+    return Revision(1, empty_changes(cause), fields)
+
+
 def revise(
     folder: Path,
     figures_file: str,
@@ -145,8 +170,7 @@ def revise(
     """
     previous = latest(folder)
     if previous is None:
-        fields = {"version": 1, "current": True, "rebuilt_because": None, "revisions": []}
-        return Revision(1, empty_changes(cause is not None), fields)
+        return first(cause is not None)
     if previous.read(figures_file) == figures:
         kept = _frame(previous.read(changes_file))
         fields = {f: previous.manifest.get(f) for f in MANIFEST_FIELDS}
@@ -180,14 +204,13 @@ def revise(
 def keep_current(folder: Path, number: int, prefix: str) -> None:
     """Before version ``number`` is written to ``folder``: copy the version it replaces to
     ``revisions/<n>/`` (manifest last). Nothing to do when the folder holds that version
-    already, or holds no complete one (a crashed rebuild kept it before)."""
-    current = version_at(folder, kept=False)
-    if current is None or current.number >= number:
+    already, or none (a rebuild cut short kept it before)."""
+    held = current(folder)
+    if held is None or held.number >= number or _kept(folder, held.number) is not None:
         return
-    target = folder / REVISIONS / str(current.number)
-    if version_at(target, kept=True) is not None:
-        return
-    manifest = {k: v for k, v in current.manifest.items() if k != "files"}
+    manifest = {k: v for k, v in held.manifest.items() if k != "files"}
     manifest |= {"current": False, "superseded_by": number}
-    write_extract_folder(target, current.files(), manifest, prefix=prefix)
+    write_extract_folder(
+        folder / REVISIONS / str(held.number), held.files(), manifest, prefix=prefix
+    )
     checkpoint("revisions.kept")
