@@ -20,7 +20,7 @@ run: $(STAMP)
 # Two workers, one per core (most tests wait on subprocesses, SQLite and GX); a test
 # module stays in one worker, so its module fixtures are built once.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

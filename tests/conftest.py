@@ -13,6 +13,24 @@ from lct_pipeline.settings import DATA_DIR
 
 REFERENCE_DIR = DATA_DIR / "reference"
 
+# `make test` gives each of two workers whole files in collection order (with
+# --no-loadscope-reorder; by default xdist puts files with many tests first, so the few
+# long tests came last and ran alone at the end while the other worker waited). The
+# longest go first (each takes minutes: whole `lct run`s, a webserver, a browser).
+LONGEST_FIRST = (
+    "test_sample_network.py",
+    "test_freshness.py",
+    "test_crash_consistency.py",
+    "test_webserver_e2e.py",
+    "test_concurrency.py",
+    "test_ui_browser.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @pytest.fixture(scope="session")
 def reference() -> Reference:
