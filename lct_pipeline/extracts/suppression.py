@@ -90,24 +90,33 @@ def protect(
     # Hiding or leaving out a cell only widens every interval, so a cell once
     # protected stays protected, except one protected by being zero alone (it may
     # become 0 to 3): each round looks again at the cells that failed, the cells
-    # newly hidden and those zeros. In one round every failing cell gets a remedy
-    # unless an earlier remedy of the round touched what pins it (that one may have
-    # freed it already): one solve per component and round, not per cell.
+    # newly hidden and those zeros whose proof a remedy touched. In one round every
+    # failing cell gets a remedy unless an earlier remedy of the round touched what
+    # pins it (that one may have freed it already): one solve per component and
+    # round, not per cell.
     pending: set[Hashable] | None = None
-    zeros: set[Hashable] = set()
+    # A zero's proof is the equations and bounds its program used: it holds until
+    # one of their cells changes status.
+    zeros: dict[Hashable, set[Hashable] | None] = {}
     while True:
         found = system.intervals(pending, exact=False)
         violated = {c: iv for c, iv in found.items() if not is_protected(status[c], iv, threshold)}
-        zeros |= {c for c, iv in found.items() if c not in violated and iv.exact and iv.high <= 0}
+        for c in found:
+            zeros.pop(c, None)
+        zeros |= {
+            c: {c, *_chain(iv)} if _chain(iv) else None  # no proof given: look every round
+            for c, iv in found.items()
+            if c not in violated and iv.exact and iv.high <= 0
+        }
         if not violated:
             break
         if fixed:  # the earlier tables never change: each cell's "before" is solved once
             earlier |= before.intervals_of(set(violated) - set(earlier))
         touched: set[Hashable] = set()
-        pending = set(zeros)
+        pending = set()
         for cell in sorted(violated, key=repr):
             interval = violated[cell]
-            chain = {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
+            chain = _chain(interval)
             if chain & touched:
                 pending.add(cell)
                 continue
@@ -118,6 +127,7 @@ def protect(
             changed = _remedy(system, values, cell, interval, changeable, cost, log)
             touched |= changed
             pending |= changed | {cell}
+        pending |= {z for z, proof in zeros.items() if proof is None or proof & touched}
     return Protection({c: s for c, s in status.items() if c in changeable}, tuple(log),
                       tuple(inherited))  # fmt: skip
 
@@ -132,7 +142,7 @@ def _remedy(
     log: list[tuple[Hashable, str]],
 ) -> set[Hashable]:
     """Hide one more cell (or leave one out) to widen ``cell``'s interval."""
-    chain = {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
+    chain = _chain(interval)
     if not chain:  # no certificate from the solver: look at every equation of the cell
         chain = {c for eq in system.equations if cell in eq.cells for c in eq.cells}
     status = system.status
@@ -157,6 +167,11 @@ def _action(status: Status, value: float) -> Status | None:
         return None
     # A zero cannot be "[c]" (at least 5), and a label cannot be taken back: leave it out.
     return Status.LEFT_OUT
+
+
+def _chain(interval: Interval) -> set[Hashable]:
+    """The cells of what pins an interval: its programs' equations and bounds."""
+    return {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
 
 
 def _neighbours(system: System, cells: set[Hashable]) -> set[Hashable]:
