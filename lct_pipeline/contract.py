@@ -44,6 +44,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "due_period",
     ),
 }
+# Columns that hold codes (and periods): read after folding, and their letters that are
+# not ASCII named in a rejection's message (SPEC §3.2).
+CODE_COLUMNS = ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "plan_code",
+                "measure_code", "responsible_institution", "status", "due_period")  # fmt: skip
 # Every raw column the warehouse keeps, in a fixed order (values first, then measures).
 RAW_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys([*COLUMNS[VALUES], *COLUMNS[MEASURES]]))
 

@@ -22,9 +22,49 @@ def _is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
+def fold(text: str) -> str:
+    """Text as codes, periods and numbers are read (SPEC §3.2): NFKC (full-width
+    ``２０１３Ｑ１`` is ``2013Q1``; a "Ž" typed on macOS, Z + combining caron, is the one
+    from Windows), then the digits of other scripts (``١٢``, ``१२``) as ASCII digits."""
+    folded = unicodedata.normalize("NFKC", text)
+    if folded.isascii():
+        return folded
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded)
+
+
 def _trim(text: str) -> str:
-    # NFC so that a "Ž" typed on macOS (Z + combining caron) equals the one from Windows.
-    return _EDGES.sub("", unicodedata.normalize("NFC", text))
+    return _EDGES.sub("", fold(text))
+
+
+def not_ascii(text: object) -> str:
+    """What a CSO should know of the characters of a code that are neither ASCII nor
+    Latin letters: each one named, and its Latin twin where it looks like one (a
+    Cyrillic ``М`` for ``M``). Empty when there is none."""
+    if _is_missing(text):
+        return ""
+    odd = dict.fromkeys(ch for ch in fold(str(text)).strip() if not ch.isascii())
+    named = []
+    for ch in odd:
+        name = unicodedata.name(ch, f"U+{ord(ch):04X}").lower()
+        if name.startswith("latin"):  # Ž, č: the CSO typed what it meant
+            continue
+        twin = _LOOK_ALIKE.get(ch)
+        named.append(
+            f"'{ch}' is the {name}, not the Latin letter {twin}: type {twin}"
+            if twin
+            else f"'{ch}' ({name}) is not a letter codes use"
+        )
+    return " " + "; ".join(named) + "." if named else ""
+
+
+# Cyrillic and Greek capitals and small letters that look like Latin ones.
+_LOOK_ALIKE = dict(
+    zip(
+        "АВЕЅІЈКМНОРСТХУаеѕіјорсхуΑΒΕΖΗΙΚΜΝΟΡΤΥΧορ",
+        "ABESIJKMHOPCTXYaesijopcxyABEZHIKMNOPTYXop",
+        strict=True,
+    )
+)
 
 
 def normalise_header(text: object) -> str:
@@ -77,7 +117,7 @@ _FORMS = (
 
 def parse_number(text: object) -> float:
     """A number written by SPEC §3.2; raises ValueError with a short reason otherwise."""
-    stripped = "" if _is_missing(text) else str(text).strip(_BLANKS)
+    stripped = "" if _is_missing(text) else fold(str(text)).strip(_BLANKS)
     if not stripped:
         raise ValueError("empty")
     for pattern, table in _FORMS:
@@ -92,7 +132,7 @@ def parse_numbers(series: pd.Series) -> pd.Series:
     """`parse_number` over a column: float64, NaN where blank or not a number."""
     # Reported counts repeat a lot: parse each distinct text once.
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip(_BLANKS)
+    text = pd.Series([fold(str(u)) for u in uniques], dtype=object).str.strip(_BLANKS)
     canonical = pd.Series(None, index=text.index, dtype=object)
     remaining = pd.Series(True, index=text.index)
     for pattern, table in _FORMS:

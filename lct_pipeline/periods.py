@@ -9,18 +9,22 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from lct_pipeline.normalise import fold
+
 PROGRAMME_START = "2012Q4"
 
 # 2013Q1, 2013-Q1, 2013 Q1, Q1 2013, Q1/2013 (any case), nothing else.
-_YEAR_FIRST = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[qQ]\s*([1-4])\s*$")
-_QUARTER_FIRST = re.compile(r"^\s*[qQ]\s*([1-4])\s*[-/ ]\s*(\d{4})\s*$")
+# Matched on the folded text (full-width and other scripts' digits as ASCII, SPEC §3.2);
+# [0-9], not \d, so that nothing else passes as a year.
+_YEAR_FIRST = re.compile(r"^\s*([0-9]{4})\s*[-/ ]?\s*[qQ]\s*([1-4])\s*$")
+_QUARTER_FIRST = re.compile(r"^\s*[qQ]\s*([1-4])\s*[-/ ]\s*([0-9]{4})\s*$")
 
 
 def parse_period(text: object) -> str | None:
     """The period written in ``text`` as ``YYYYQn``, or None when it is not one."""
     if text is None:
         return None
-    raw = str(text)
+    raw = fold(str(text))
     if m := _YEAR_FIRST.match(raw):
         return f"{m.group(1)}Q{m.group(2)}"
     if m := _QUARTER_FIRST.match(raw):

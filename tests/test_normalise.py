@@ -12,6 +12,7 @@ from lct_pipeline.normalise import (
     normalise_code,
     normalise_codes,
     normalise_header,
+    not_ascii,
     parse_number,
     parse_numbers,
 )
@@ -48,6 +49,9 @@ def test_normalise_header(raw, expected):
         ("Vot_Assisted", "VOT_ASSISTED"),
         (f"{NBSP}f{BOM}", "F"),
         ("ž", "Ž"),
+        ("Z\u030c", "Ž"),  # Z + combining caron, as macOS types it
+        ("ＣＳＯ０１", "CSO01"),
+        ("СSO01", "СSO01"),  # a Cyrillic С is not folded into a Latin C: it is named
         ("", None),
         (" \t ", None),
         (None, None),
@@ -103,6 +107,11 @@ NUMBERS = [
     ("0,1", 0.1),
     ("9007199254740993", 9007199254740993.0),
     ("123456789,123456789", 123456789.123456789),
+    # other scripts' digits and full-width forms read as ASCII (SPEC §3.2)
+    ("١٢", 12.0),
+    ("１２,５", 12.5),
+    ("१२", 12.0),
+    ("1\u202f234", 1234.0),
 ]
 NOT_NUMBERS = [
     "1,234.50",  # comma before dot: the English form is refused, not guessed
@@ -128,7 +137,6 @@ NOT_NUMBERS = [
     "3-",
     "12 kg",
     "twelve",
-    "١٢",  # Arabic-Indic digits
     "½",
     "1_000",
 ]
@@ -179,3 +187,13 @@ def test_parse_numbers_on_str_dtype_and_empty():
     assert parse_numbers(pd.Series(["1,5", None, "x"], dtype="str")).tolist()[0] == 1.5
     assert parse_numbers(pd.Series([], dtype=object)).dtype == "float64"
     assert parse_numbers(pd.Series([None, None], dtype=object)).isna().all()
+
+
+def test_not_ascii_names_look_alikes_and_other_letters_but_not_latin_ones():
+    assert (
+        not_ascii("СSO01")
+        == " 'С' is the cyrillic capital letter es, not the Latin letter C: type C."
+    )
+    assert not_ascii("Ж") == " 'Ж' (cyrillic capital letter zhe) is not a letter codes use."
+    assert not_ascii("Ž") == "" and not_ascii("CSO01") == "" and not_ascii(None) == ""
+    assert not_ascii("ＣＳＯ01") == ""  # full-width: folded, so the code matches

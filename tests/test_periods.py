@@ -6,7 +6,21 @@ from lct_pipeline import periods
 
 
 @pytest.mark.parametrize(
-    "text", ["2013Q1", "2013-Q1", "2013 Q1", "Q1 2013", "Q1/2013", "q1 2013", " 2013q1 ", "2013-q1"]
+    "text",
+    [
+        "2013Q1",
+        "2013-Q1",
+        "2013 Q1",
+        "Q1 2013",
+        "Q1/2013",
+        "q1 2013",
+        " 2013q1 ",
+        "2013-q1",
+        "２０１３Q1",
+        "２０１３Ｑ１",
+        "Q1\u00a02013",
+        "٢٠١٣Q1",
+    ],
 )
 def test_every_written_form_of_a_quarter_is_stored_as_yyyyqn(text):
     assert periods.parse_period(text) == "2013Q1"

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from lct_pipeline.contract import DIMENSION_COLUMNS
-from lct_pipeline.rules.precedence import NO_RULE
+from lct_pipeline.contract import CODE_COLUMNS, DIMENSION_COLUMNS
+from lct_pipeline.normalise import not_ascii
+from lct_pipeline.rules.precedence import NO_RULE, REJECTION
 
 if TYPE_CHECKING:
     from lct_pipeline.rules.suites import Rule
@@ -186,6 +187,9 @@ def issues(
         rule = rules[number]
         column = (row[rule.column_from] if rule.column_from else None) or rule.column
         raw = row.get(column)
+        # A code that failed because of a letter from another script says which one.
+        rejected_code = column in CODE_COLUMNS and rule.severity == REJECTION
+        hint = not_ascii(raw) if rejected_code else ""
         lines.append(
             {
                 "submission_id": row["submission_id"],
@@ -195,7 +199,7 @@ def issues(
                 "column_name": column,
                 "raw_value": None if pd.isna(raw) else str(raw),
                 "reason_code": rule.reason_code,
-                "message": rule.message.format_map(_Fields(row, raw, column)),
+                "message": rule.message.format_map(_Fields(row, raw, column)) + hint,
                 "severity": rule.severity,
             }
         )
