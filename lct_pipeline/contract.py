@@ -7,6 +7,7 @@ that is what keeps personal data out of the warehouse.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 VALUES = "values"
@@ -60,21 +61,35 @@ FILE_REASONS = (
 )
 
 # Headers that look like personal data, in English and in the local languages
-# (Latin and Cyrillic script), compared as underscore-separated word sequences.
+# (Serbian in both scripts, Croatian, Bosnian), as word sequences: a header holding
+# one of them among its words is personal ("ime korisnika", "victim's name", "JMBG:").
 _PERSONAL_TERMS = (
-    "name", "surname", "first_name", "last_name", "full_name", "given_name", "family_name",
-    "date_of_birth", "birth_date", "birthdate", "dob", "address", "phone", "telephone",
-    "mobile", "email", "e_mail", "personal_id", "personal_number", "passport", "id_number",
-    "ime", "prezime", "ime_i_prezime", "datum_rođenja", "datum_rodjenja", "adresa",
-    "telefon", "telefona", "adrese", "mobilni", "jmbg", "pasoš", "pasos", "broj_pasoša",
-    "lična_karta",
-    "име", "презиме", "име_и_презиме", "датум_рођења", "адреса", "телефон", "јмбг", "пасош",
+    # English
+    "name", "surname", "first name", "last name", "full name", "given name", "family name",
+    "maiden name", "date of birth", "birth date", "birthdate", "birthday", "dob",
+    "place of birth", "address", "phone", "telephone", "mobile", "cell phone", "email",
+    "e mail", "personal id", "personal number", "id number", "national id", "passport",
+    "social security", "ssn", "contact person",
+    # Serbian, Croatian, Bosnian (Latin)
+    "ime", "prezime", "imena", "prezimena", "ime i prezime", "datum rođenja",
+    "datum rodjenja", "datum rodenja", "godina rođenja", "mesto rođenja", "mjesto rođenja",
+    "adresa", "adrese", "prebivalište", "boravište", "telefon", "telefona", "mobilni",
+    "mobitel", "mob", "e pošta", "e posta", "jmbg", "jmb", "matični broj", "oib", "pasoš",
+    "pasos", "putovnica", "lična karta", "licna karta", "osobna iskaznica",
+    "lične karte", "osobne iskaznice", "kontakt osoba", "osoba za kontakt",
+    # Serbian (Cyrillic)
+    "име", "презиме", "име и презиме", "датум рођења", "место рођења", "адреса",
+    "пребивалиште", "телефон", "телефона", "мобилни", "јмбг", "матични број", "пасош",
+    "лична карта", "личне карте", "контакт особа",
 )  # fmt: skip
-# Words that make a header about the organisation or the plan, not about a person
-# ("org_name", "plan_name", "institution_address" are not personal data).
+# Words that make a header about the organisation, the plan or a place, not about a
+# person ("org_name", "naziv organizacije", "municipality name" are not personal data).
 _NOT_A_PERSON = {
-    "org", "organisation", "organization", "cso", "plan", "measure", "institution",
-    "municipality", "region", "service", "data", "element", "file", "sheet",
+    "org", "organisation", "organization", "organizacija", "organizacije", "cso", "plan",
+    "plana", "measure", "mjere", "mere", "institution", "institucija", "institucije",
+    "municipality", "opština", "opštine", "općina", "općine", "region", "regiona", "service",
+    "usluge", "data", "element", "file", "sheet", "организација", "организације", "мере",
+    "општина", "општине",
 }  # fmt: skip
 
 
@@ -85,21 +100,30 @@ class FileProblem:
     sheet: str = ""
 
 
-def _words(header: str) -> list[str]:
-    return [w for w in re.split(r"[_\s./]+", header.casefold()) if w]
+def _words(text: str) -> tuple[str, ...]:
+    """The words of a header: split on anything that is not a letter, case and
+    diacritics folded (``Datum_Rođenja:`` and ``datum rodjenja`` are the same words)."""
+    folded = unicodedata.normalize("NFKD", text.casefold().replace("đ", "dj"))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return tuple(re.findall(r"[^\W\d_]+", plain))
+
+
+_PERSONAL_WORDS = frozenset(_words(term) for term in _PERSONAL_TERMS)
+_NOT_A_PERSON_WORDS = frozenset(w for term in _NOT_A_PERSON for w in _words(term))
+_LONGEST = max(len(words) for words in _PERSONAL_WORDS)
 
 
 def looks_personal(header: str) -> bool:
-    """Whether a (normalised) header names personal data."""
+    """Whether a header names personal data (SPEC §5): one of the terms among its words,
+    and no word that makes it about something that is not a person."""
     words = _words(header)
-    if not words or set(words) & _NOT_A_PERSON:
+    if not words or set(words) & _NOT_A_PERSON_WORDS:
         return False
-    for term in _PERSONAL_TERMS:
-        term_words = term.split("_")
-        n = len(term_words)
-        if any(words[i : i + n] == term_words for i in range(len(words) - n + 1)):
-            return True
-    return False
+    return any(
+        words[i : i + n] in _PERSONAL_WORDS
+        for n in range(1, _LONGEST + 1)
+        for i in range(len(words) - n + 1)
+    )
 
 
 def check_table(
