@@ -175,7 +175,10 @@ def _read_csv(data: bytes) -> ReadResult:
     if isinstance(decoded, FileError):
         return ReadResult([], decoded, None, None)
     encoding = decoded[1]
-    delimiter = max(DELIMITERS, key=lambda d: _header_score(text, d))
+    # Lines of delimiters only (";;;;", as Excel saves an emptied sheet) are an empty
+    # table, not a header named ";;;;".
+    blank = [d for d in DELIMITERS if d in text and _only_blank_cells(text, d)]
+    delimiter = blank[0] if blank else max(DELIMITERS, key=lambda d: _header_score(text, d))
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -199,6 +202,8 @@ def _decode(data: bytes) -> tuple[str, str] | FileError:
     except UnicodeDecodeError:
         if encoding != "utf-8":  # a byte-order mark promised an encoding the bytes do not keep
             return _encoding_error(data)
+    if mixed := _mixed_encodings(data):
+        return mixed
     # Not UTF-8: one of the two Windows code pages, if exactly one of them makes sense.
     readings = {}
     for code_page in ("cp1250", "cp1251"):
@@ -244,6 +249,43 @@ def _script_score(words: set[str], cyrillic: bool) -> tuple[int, int]:
     return good, bad
 
 
+def _mixed_encodings(data: bytes) -> FileError | None:
+    """A file whose lines are in two encodings (rows pasted from two programs): some
+    lines are UTF-8 with letters beyond ASCII, others are not UTF-8 at all. Read in
+    either encoding, one part would come out garbled, so it is refused, not guessed."""
+    utf8 = other = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or number
+        else:
+            if _plausible_letters(text):
+                utf8 = utf8 or number
+        if utf8 and other:
+            return FileError(
+                UNREADABLE_FILE,
+                f"The file mixes two text encodings: line {utf8} is UTF-8 and line {other} is"
+                " not (rows copied from two programs?); save the whole file again as CSV in"
+                f" {ACCEPTED_ENCODINGS} (in Excel: 'CSV UTF-8').",
+            )
+    return None
+
+
+def _plausible_letters(text: str) -> bool:
+    # Windows-1250 bytes can form UTF-8 by chance ("Đž" reads as a Cyrillic "О"): a
+    # UTF-8 line counts when each of its words is Serbian Latin or Cyrillic throughout.
+    words = _non_ascii_words(text)
+    scores = [_script_score({word}, _is_cyrillic(word)) for word in words]
+    return bool(words) and all(bad == 0 for _, bad in scores)
+
+
+def _is_cyrillic(word: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in word)
+
+
 def _encoding_error(data: bytes) -> FileError:
     best = from_bytes(data[:200_000]).best()
     name = codecs.lookup(best.encoding).name if best is not None else ""
@@ -253,6 +295,15 @@ def _encoding_error(data: bytes) -> FileError:
         f"The file's text encoding is not one of those accepted{hint}: save it as CSV in"
         f" {ACCEPTED_ENCODINGS} (in Excel: 'CSV UTF-8').",
     )
+
+
+def _only_blank_cells(text: str, delimiter: str) -> bool:
+    # Stops at the first cell with content: cheap on a real file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return not any(cell.strip() for row in reader for cell in row)
+    except csv.Error:  # the structure is reported when the file is read
+        return False
 
 
 def _header_score(text: str, delimiter: str) -> tuple[int, int, int]:

@@ -143,6 +143,23 @@ def test_other_encodings_are_refused_not_guessed(tmp_path, data):
     assert result.tables == []
 
 
+def test_a_file_mixing_two_encodings_names_the_lines_of_each(tmp_path):
+    data = (f"{HEADER}\nCSO01,2013Q1,X,F,1,žena\n".encode()
+            + "CSO01,2013Q1,X,F,1,šuma\n".encode("cp1250"))  # fmt: skip
+    result = read_submission(_write(tmp_path, "mixed.csv", data))
+    assert result.error.reason_code == "UNREADABLE_FILE"
+    assert result.error.message.startswith(
+        "The file mixes two text encodings: line 2 is UTF-8 and line 3 is not"
+    )
+
+
+def test_windows_1250_bytes_that_happen_to_form_utf8_are_not_a_mixed_file(tmp_path):
+    # "Đž" in Windows-1250 is a valid UTF-8 "О" (Cyrillic) inside a Latin word.
+    data = f"{HEADER}\nCSO01,2013Q1,X,F,1,Đžemal\nCSO01,2013Q1,X,F,1,šuma\n".encode("cp1250")
+    _, table = _read_csv(tmp_path, data.decode("cp1250"), "cp1250")
+    assert table.rows["comment"].tolist() == ["Đžemal", "šuma"]
+
+
 # --------------------------------------------------------------------------- CSV structure
 
 
@@ -241,7 +258,10 @@ def test_duplicate_header_is_unknown_layout(tmp_path):
     assert "column 'value' appears twice" in result.error.message
 
 
-@pytest.mark.parametrize("data", [b"", b"\n\r\n  \n", codecs.BOM_UTF8])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\n\r\n  \n", codecs.BOM_UTF8, b";;;;\r\n;;;;\r\n;;;;\r\n", b",,,\n,,,\n", b"\t\t\n"],
+)
 def test_empty_file_is_a_table_without_header_or_rows(tmp_path, data):
     result = read_submission(_write(tmp_path, "empty.csv", data))
     assert result.error is None
