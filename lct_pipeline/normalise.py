@@ -125,6 +125,11 @@ def parse_number(text: object) -> float:
             return float(stripped.translate(table))
     if _COMMA_THEN_DOT.fullmatch(stripped):
         raise ValueError("comma before the decimal point: write 1.234,50 or 1234.50")
+    if stripped.startswith("="):
+        raise ValueError(
+            "a formula that was never calculated: open the file in Excel, save it and send it"
+            " again, or type the number"
+        )
     raise ValueError("not a number")
 
 

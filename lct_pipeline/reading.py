@@ -332,12 +332,34 @@ def _read_xlsx(data: bytes) -> ReadResult:
         warnings.simplefilter("ignore")  # openpyxl warns about styles and parts it does not need
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # Formulas no program has calculated (a workbook written by a script) have no
+            # value to read: their text is read instead, so the CSO is told, not "empty".
+            formulas = (
+                openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+                if _has_uncached_formulas(data)
+                else None
+            )
         except Exception as exc:
             return _failed(f"The workbook is damaged and could not be opened ({exc}).")
         try:
-            return _read_sheets(workbook)
+            return _read_sheets(workbook, formulas)
         finally:
             workbook.close()
+            if formulas is not None:
+                formulas.close()
+
+
+# A formula cell whose cached value is missing or empty: <f>..</f> then <v/>, <v></v> or </c>.
+_UNCACHED = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)")
+
+
+def _has_uncached_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(
+            _UNCACHED.search(archive.read(member))
+            for member in archive.namelist()
+            if member.startswith("xl/worksheets/") and member.endswith(".xml")
+        )
 
 
 # A real monitoring workbook unpacks to a few MB; a zip bomb unpacks to gigabytes
@@ -365,14 +387,17 @@ def _zip_bomb(data: bytes) -> str | None:
     return None
 
 
-def _read_sheets(workbook) -> ReadResult:
+def _read_sheets(workbook, formulas=None) -> ReadResult:
     sheets = workbook.worksheets  # chart sheets hold no cells
     if not sheets:
         return _failed("The workbook has no worksheet with cells.", UNKNOWN_LAYOUT)
     named = [(ws, ws.title.strip().casefold()) for ws in sheets]
     named = [(ws, kind) for ws, kind in named if kind in SHEET_TYPES]
     if not named:
-        used = [ws for ws in sheets if _has_content(ws)]
+        # A hidden sheet (a lookup list of the template) is not the CSO's data, and a
+        # message must not name a sheet the CSO cannot see.
+        visible = [ws for ws in sheets if ws.sheet_state == "visible"] or sheets
+        used = [ws for ws in visible if _has_content(ws)]
         if len(used) > 1:
             found = ", ".join(f"'{ws.title}'" for ws in used)
             return _failed(
@@ -382,10 +407,13 @@ def _read_sheets(workbook) -> ReadResult:
                 UNKNOWN_LAYOUT,
             )
         # A single sheet (or a single one with data) is read by its header.
-        named = [((used or sheets)[0], None)]
+        named = [((used or visible)[0], None)]
     tables = []
     for ws, kind in named:
-        table = _table(ws.title, _sheet_rows(ws), kind)
+        rows = _sheet_rows(ws)
+        if formulas is not None:
+            rows = _with_formulas(rows, _sheet_rows(formulas[ws.title]))
+        table = _table(ws.title, rows, kind)
         if isinstance(table, FileError):
             return ReadResult([], table, None, None)
         tables.append(table)
@@ -396,6 +424,17 @@ def _sheet_rows(ws) -> Iterable[list[str | None]]:
     ws.reset_dimensions()  # some writers store a wrong sheet size: read every cell there is
     for row in ws.iter_rows(values_only=True):
         yield [_cell_text(value) for value in row]
+
+
+def _with_formulas(
+    values: Iterable[list[str | None]], formulas: Iterable[list[str | None]]
+) -> Iterable[list[str | None]]:
+    """Each cell's value, or its formula's text where the formula has no value."""
+    for row, written in zip(values, formulas, strict=False):
+        yield [
+            f if v is None and isinstance(f, str) and f.startswith("=") else v
+            for v, f in zip(row, written, strict=False)
+        ] + row[len(written) :]
 
 
 def _has_content(ws) -> bool:

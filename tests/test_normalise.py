@@ -162,6 +162,8 @@ def test_parse_number_reasons():
         parse_number("1,234.50")
     with pytest.raises(ValueError, match="not a number"):
         parse_number("1e5")
+    with pytest.raises(ValueError, match="a formula that was never calculated: open the file"):
+        parse_number("=SUM(B2:B4)")
 
 
 def _scalar(value) -> float:

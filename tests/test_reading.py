@@ -415,6 +415,33 @@ def test_xlsx_several_unnamed_sheets_is_unknown_layout(tmp_path):
     assert result.tables == []
 
 
+def test_a_hidden_lookup_sheet_does_not_hide_the_data_sheet_nor_appear_in_a_message(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Podaci"
+    wb.active.append(["org_code", "data_element", "value"])
+    wb.active.append(["CSO01", "NETWORK_MEETINGS", 2])
+    lookup = wb.create_sheet("sifarnik")
+    lookup.append(["code", "label"])
+    lookup.sheet_state = "hidden"
+    (table,) = _save(tmp_path, wb).tables
+    assert (table.sheet, table.rows["value"].tolist()) == ("Podaci", ["2"])
+    wb.create_sheet("Q2").append(["data_element", "value"])
+    result = _save(tmp_path, wb, "two.xlsx")
+    assert result.error.reason_code == "UNKNOWN_LAYOUT"
+    assert "'Podaci', 'Q2'" in result.error.message and "sifarnik" not in result.error.message
+
+
+def test_a_formula_no_program_calculated_is_read_as_its_text(tmp_path):
+    # openpyxl writes formulas without a value, as scripts that fill templates do.
+    wb = openpyxl.Workbook()
+    wb.active.title = "values"
+    wb.active.append(["org_code", "period", "data_element", "value"])
+    wb.active.append(["CSO01", "2013Q1", "NETWORK_MEETINGS", "=SUM(1,2)"])
+    wb.active.append(["CSO01", "2013Q1", "CONSULTATIONS_HELD", 4])
+    (table,) = _save(tmp_path, wb).tables
+    assert table.rows["value"].tolist() == ["=SUM(1,2)", "4"]
+
+
 def test_xlsx_empty_extra_sheets_do_not_hide_the_data_sheet(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"

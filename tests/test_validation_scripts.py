@@ -24,6 +24,7 @@ ROWS = [
     "СSO01,2013Q1,NETWORK_MEETINGS,,,,,,1,",  # a Cyrillic С
     "CSO01,2013Q1,VOT_ASSISTЕD,,,,,,1,",  # a Cyrillic Е
     "CSO01,2013Q1,VOT_ASSISTED,Ж,ADULT,,,,1,",  # a Cyrillic letter with no Latin twin
+    "CSO01,2013Q1,RECOMMENDATIONS_SUBMITTED,,,,,,=1+2,",  # a formula no program calculated
 ]
 
 
@@ -47,7 +48,7 @@ def test_digits_and_letters_of_other_forms_are_read_and_every_accepted_row_is_st
     slices = _query(warehouse, "SELECT org_code, period, status, rows_total, rows_accepted,"
                     " rows_rejected FROM submissions ORDER BY org_code")  # fmt: skip
     assert slices.values.tolist() == [
-        ["CSO01", "2013Q1", "partial", 5, 3, 2],
+        ["CSO01", "2013Q1", "partial", 6, 3, 3],
         ["СSO01", "2013Q1", "rejected", 1, 0, 1],
     ]
     stored = _query(warehouse, "SELECT org_code, period, data_element, value FROM fact_values"
@@ -69,6 +70,9 @@ def test_digits_and_letters_of_other_forms_are_read_and_every_accepted_row_is_st
         (6, "UNKNOWN_DATA_ELEMENT", "'Е' is the cyrillic capital letter ie, not the Latin letter"
          " E: type E."),
         (7, "BAD_DIMENSION", "'Ж' (cyrillic capital letter zhe) is not a letter codes use."),
+        (8, "NOT_A_NUMBER", "value '=1+2' is not a number (a formula that was never calculated:"
+         " open the file in Excel, save it and send it again, or type the number); write the"
+         " count in digits, e.g. 12."),
     ],
 )  # fmt: skip
 def test_a_letter_of_another_script_in_a_code_is_named(warehouse, row, reason, message):
