@@ -133,11 +133,15 @@ def _file_name(period: str, source_file: str) -> str:
 
 
 def _org_of(file_slices: pd.DataFrame, known: Collection[str]) -> str:
-    """The registry organisation with the most rows in the file, else ``UNKNOWN``."""
+    """The registry organisation with the most rows in the file; for a file rejected
+    whole (no row kept), the one its name gives (``2013Q4/cso14_spisak.csv``); else
+    ``UNKNOWN``."""
     rows = file_slices[file_slices["org_code"].isin(known)]
-    if rows.empty:
-        return NO_ORG
-    return str(rows.groupby("org_code")["rows_total"].sum().idxmax())
+    if not rows.empty:
+        return str(rows.groupby("org_code")["rows_total"].sum().idxmax())
+    words = re.split(r"[^A-Z0-9]+", PurePosixPath(file_slices["source_file"].iloc[0]).stem.upper())
+    named = [w for w in words if w in known]
+    return named[0] if len(set(named)) == 1 else NO_ORG
 
 
 def write_feedback(

@@ -6,9 +6,10 @@ hashed again only when its modification time changes, and read only when its
 bytes are new, so a large, quiet inbox costs one ``stat`` per file and tick.
 
 A file touches the quarters its rows report (SPEC §2), within the programme's
-quarters: that is where the pipeline validates and reports it. A file whose
-periods cannot be read, or that is rejected whole, is reported by the quarter it
-was received in, like the ingestion does (``lct_pipeline.ingestion.home_period``).
+quarters: that is where the pipeline validates and reports it. A file rejected
+whole is reported by the one quarter it is for, and a file whose periods cannot be
+read by the quarter its folder names or it was received in, like the ingestion does
+(``lct_pipeline.ingestion.home_period``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pandas as pd
-
 from lct_pipeline import periods
-from lct_pipeline.ingestion import file_problem, home_period, relative_name, sha256_of
+from lct_pipeline.ingestion import (
+    file_problem,
+    home_period,
+    read_periods,
+    relative_name,
+    sha256_of,
+)
 from lct_pipeline.reading import discover, read_bytes, read_regular
 
 CURSOR_VERSION = 1
@@ -90,19 +95,20 @@ def dump_cursor(seen: dict[str, SeenFile]) -> str:
     return json.dumps({"version": CURSOR_VERSION, "files": files}, separators=(",", ":"))
 
 
-def quarters_touched(data: bytes, suffix: str, received_at: datetime, today: date) -> list[str]:
-    """The quarters whose runs report a file with these bytes, received at ``received_at``."""
+def quarters_touched(
+    data: bytes, suffix: str, received_at: datetime, today: date, name: str = ""
+) -> list[str]:
+    """The quarters whose runs report a file with these bytes, received at ``received_at``
+    (``name``: its path in the inbox, whose folder may name the quarter)."""
     # read_submission's reader, on the bytes already hashed: the sha256 and the
     # periods always describe the same version of a file that may be changing.
     result = read_bytes(data, suffix)
-    found: list[str] = []
-    if file_problem(result) is None:
-        for table in result.tables:
-            if "period" in table.rows.columns:
-                found.extend(filter(None, map(periods.parse_period, table.rows["period"])))
+    found = read_periods(result.tables)
+    if file_problem(result) is not None:  # reported whole, in the one quarter it is for
+        return [home_period(found, received_at, today, name)]
     current = periods.of_date(today)
-    valid = sorted({p for p in found if periods.PROGRAMME_START <= p <= current})
-    return valid or [home_period(pd.Series(dtype=object), received_at, today)]
+    valid = sorted({p for p in found.dropna() if periods.PROGRAMME_START <= p <= current})
+    return valid or [home_period(found, received_at, today, name)]
 
 
 def scan_inbox(
@@ -148,7 +154,7 @@ def scan_inbox(
         (changes.changed if before is not None else changes.new).append(name)
         known.add(sha)
         received_at = datetime.fromtimestamp(mtime, UTC).replace(tzinfo=None)
-        for quarter in quarters_touched(data, path.suffix, received_at, today):
+        for quarter in quarters_touched(data, path.suffix, received_at, today, name):
             touched[quarter].setdefault(sha, name)
     changes.requests = [
         QuarterRequest(quarter, tuple(sorted(by_sha.values())), tuple(sorted(by_sha)))

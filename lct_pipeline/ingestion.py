@@ -88,19 +88,32 @@ def clamp_period(period: str, today: date) -> str:
     return min(max(period, periods.PROGRAMME_START), current)
 
 
-def home_period(period_norm: pd.Series, received_at: datetime, today: date) -> str:
-    """The quarter that reports the file's rows without a usable period.
+def home_period(period_norm: pd.Series, received_at: datetime, today: date, name: str = "") -> str:
+    """The quarter that reports the file's rows without a usable period, and the file
+    itself when it is rejected whole.
 
     It is the file's most common valid quarter (the earliest on a tie), so the
     data officer sees a file's bad rows beside its good ones; a file with no
-    valid quarter goes to the quarter it was received in.
+    valid quarter goes to the quarter its folder names (``2013Q2/...``), else to the
+    quarter it was received in.
     """
     current = periods.of_date(today)
     valid = [p for p in period_norm.dropna() if periods.PROGRAMME_START <= p <= current]
     if valid:
         counts = Counter(valid)
         return min(counts, key=lambda p: (-counts[p], p))
+    folder = periods.parse_period(name.split("/")[0]) if "/" in name else None
+    if folder and periods.PROGRAMME_START <= folder <= current:
+        return folder
     return clamp_period(periods.of_date(received_at), today)
+
+
+def read_periods(tables: list) -> pd.Series:
+    """The quarters a file's rows give, read without keeping anything else of them."""
+    found = [t.rows["period"] for t in tables if "period" in t.rows.columns]
+    if not found:
+        return pd.Series(dtype=object)
+    return pd.concat(found, ignore_index=True).map(periods.parse_period, na_action="ignore")
 
 
 def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
@@ -184,6 +197,7 @@ def ingest_file(
     name = relative_name(path, inbox)
     encoding = delimiter = None
     rows = pd.DataFrame()
+    n_rows, rejected_periods = 0, pd.Series(dtype=object)
     try:
         stat = path.stat()
         received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
@@ -207,12 +221,15 @@ def ingest_file(
             problem = file_problem(result)
             if problem is None:
                 rows = raw_frame(sha, result.tables)
+            else:  # rejected whole: its data rows are counted and its quarter read, no more
+                n_rows = sum(len(t.rows) for t in result.tables)
+                rejected_periods = read_periods(result.tables)
     except OSError as exc:
         return FileOutcome(name, FAILED, message=f"cannot read the file: {exc.strerror or exc}")
     if sha in known:
         return FileOutcome(name, ALREADY_INGESTED, sha)
     home = home_period(
-        rows["period_norm"] if not rows.empty else pd.Series(dtype=object), received_at, today
+        rows["period_norm"] if not rows.empty else rejected_periods, received_at, today, name
     )
     file_row = {
         "sha256": sha,
@@ -226,7 +243,9 @@ def ingest_file(
         "reason_code": problem.reason_code if problem else None,
         "sheet": problem.sheet if problem else "",
         "message": problem.message if problem else None,
-        "rows_read": len(rows),
+        # A file rejected whole stores none of its rows, but counts them (SPEC §5: a
+        # file's slices add up to all of its data rows).
+        "rows_read": len(rows) if problem is None else n_rows,
     }
     checkpoint("ingest.archived")
     try:

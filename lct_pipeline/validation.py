@@ -168,6 +168,7 @@ def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.
             raw_files.c.sheet,
             raw_files.c.reason_code,
             raw_files.c.message,
+            raw_files.c.rows_read,
         )
         .where(raw_files.c.reason_code.is_not(None), raw_files.c.home_period == period)
         .order_by(raw_files.c.source_file),
@@ -182,9 +183,10 @@ def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.
             "org_code": "",
             "period": "",
             "record_type": "",
-            **dict.fromkeys(
-                ("rows_total", "rows_rejected", "rows_warned", "rows_repeated", "rows_accepted"), 0
-            ),
+            # Every data row of a file rejected whole is rejected with it.
+            "rows_total": files["rows_read"].astype(int),
+            "rows_rejected": files["rows_read"].astype(int),
+            **dict.fromkeys(("rows_warned", "rows_repeated", "rows_accepted"), 0),
         }
     )
     file_issues = pd.DataFrame(
@@ -283,11 +285,16 @@ class Accounting:
     rejected_rows: int  # distinct rows among them
     stored_and_rejected: int  # rows both stored and rejected (must be none)
     unbalanced_slices: int  # slices where rows_total != rows_accepted + rows_rejected
+    # Data rows of the files the quarter reports rejected whole: counted, never stored.
+    rejected_whole: int = 0
 
     @property
     def ok(self) -> bool:
+        everything = self.raw_rows + self.rejected_whole
         return (
-            self.raw_rows == self.in_slices == self.stored + self.repeated + self.rejected
+            everything
+            == self.in_slices
+            == self.stored + self.repeated + self.rejected + self.rejected_whole
             and self.rejected == self.rejected_rows
             and self.stored_and_rejected == 0
             and self.unbalanced_slices == 0
@@ -340,6 +347,9 @@ def account_for_rows(engine: sa.Engine, period: str, current: str) -> Accounting
         sa.select(sa.func.count()).select_from(distinct).scalar_subquery(),
         both(staged_values) + both(staged_measures),
         count(slices, mine, slices.c.rows_total != slices.c.rows_accepted + slices.c.rows_rejected),
+        sa.select(sa.func.coalesce(sa.func.sum(raw_files.c.rows_read), 0))
+        .where(raw_files.c.reason_code.is_not(None), raw_files.c.home_period == period)
+        .scalar_subquery(),
     )
     with engine.connect() as conn:
         return Accounting(*(int(n) for n in conn.execute(query).one()))

@@ -50,6 +50,10 @@ def feedback(tmp_path_factory):
            "2013-04-11T08:00:00")  # fmt: skip
     _write(inbox / "2013Q1/pii.csv", "org_code,period,data_element,prezime,value\n"
            "CSO09,2013Q1,VOT_ASSISTED,Jovanović,1\n", "2013-03-30T08:00:00")  # fmt: skip
+    # Rejected whole, received in 2013Q2 for 2013Q1: filed under the CSO its name gives
+    # and the quarter its rows are for.
+    _write(inbox / "late/cso10_spisak.csv", "org_code,period,data_element,ime,value\n"
+           "CSO10,2013Q1,VOT_ASSISTED,Ana,1\n", "2013-05-02T08:00:00")  # fmt: skip
     engine = get_engine(f"sqlite:///{root / 'warehouse.sqlite'}")
     ensure_schema(engine)
     ingest_inbox(inbox, root / "archive", engine, date(2014, 3, 1))
@@ -74,6 +78,8 @@ def test_one_workbook_and_one_csv_per_file_in_the_folder_of_its_organisation(fee
     assert files == [
         "CSO08/2013Q1_cso08_feedback.csv",
         "CSO08/2013Q1_cso08_feedback.xlsx",
+        "CSO10/2013Q1_cso10_spisak_feedback.csv",
+        "CSO10/2013Q1_cso10_spisak_feedback.xlsx",
         "CSO12/2012Q4_cso12_feedback.csv",
         "CSO12/2013Q1_cso12_feedback.csv",
         "CSO12/2013Q1_cso12_feedback.xlsx",
@@ -84,6 +90,7 @@ def test_one_workbook_and_one_csv_per_file_in_the_folder_of_its_organisation(fee
         ("2013Q1/cso08.csv", 0, 0),
         ("2013Q1/cso12.csv", 2, 1),
         ("2013Q1/pii.csv", 1, 0),
+        ("late/cso10_spisak.csv", 1, 0),
     ]
 
 
@@ -119,7 +126,9 @@ def test_the_rejections_sheet_lists_rows_and_messages_under_a_frozen_header(feed
     assert rows == [
         ["sheet", "row", "column", "value in the file", "reason", "what to do"],
         [None, 3, "value", "=1+2", "NOT_A_NUMBER",
-         "value '=1+2' is not a number; write the count in digits, e.g. 12."],
+         "value '=1+2' is not a number (a formula that was never calculated: open the file in"
+         " Excel, save it and send it again, or type the number); write the count in digits,"
+         " e.g. 12."],
         [None, 4, "value", "-3", "NEGATIVE_VALUE",
          "value '-3' is negative; a count is 0 or more."],
     ]  # fmt: skip
@@ -139,7 +148,9 @@ def test_text_that_looks_like_a_formula_stays_text(feedback):
     assert list(csv_module.reader(io.StringIO(csv.decode("utf-8-sig")))) == [
         ["severity", "sheet", "row", "column", "value in the file", "reason", "what to do"],
         ["rejection", "", "3", "value", "'=1+2", "NOT_A_NUMBER",
-         "value '=1+2' is not a number; write the count in digits, e.g. 12."],
+         "value '=1+2' is not a number (a formula that was never calculated: open the file in"
+         " Excel, save it and send it again, or type the number); write the count in digits,"
+         " e.g. 12."],
         ["rejection", "", "4", "value", "'-3", "NEGATIVE_VALUE",
          "value '-3' is negative; a count is 0 or more."],
         ["warning", "", "6", "value", "2", "ADOPTED_GT_SUBMITTED",

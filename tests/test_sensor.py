@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from lct_pipeline import periods
 from lct_pipeline.inbox import load_cursor
 from lct_pipeline.sample import install_sample
 from lct_pipeline.settings import SAMPLE_DIR
@@ -120,24 +121,26 @@ def test_a_deleted_file_starts_nothing_and_is_forgotten(workspace):
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "quarter"),
     [
-        ("2013Q2/broken.csv", b"\x00\x01\x02binary\x00" * 50),
-        ("2013Q2/broken.xlsx", b"not a workbook"),
-        ("2013Q2/no_periods.csv", HEADER + "CSO01,spring,NETWORK_MEETINGS,2\n"),
-        # Rejected whole (personal data): reported by the quarter it was received in.
-        ("2013Q2/names.csv", "org_code,period,data_element,value,ime\nCSO01,2013Q1,X,1,Ana\n"),
+        ("2013Q2/broken.csv", b"\x00\x01\x02binary\x00" * 50, "2013Q2"),  # its folder's
+        ("broken.xlsx", b"not a workbook", "2013Q3"),  # no folder: the quarter received in
+        ("2013Q2/no_periods.csv", HEADER + "CSO01,spring,NETWORK_MEETINGS,2\n", "2013Q2"),
+        ("mail/no_periods.csv", HEADER + "CSO01,spring,NETWORK_MEETINGS,2\n", "2013Q3"),
+        # Rejected whole (personal data): reported by the quarter its rows are for.
+        ("2013Q2/names.csv", "org_code,period,data_element,value,ime\nCSO01,2013Q1,X,1,Ana\n",
+         "2013Q1"),
     ],
-)
-def test_a_file_whose_periods_cannot_be_read_touches_the_quarter_it_was_received_in(
-    workspace, name, content
+)  # fmt: skip
+def test_a_file_whose_periods_cannot_be_used_touches_the_quarter_its_folder_or_receipt_says(
+    workspace, name, content, quarter
 ):
-    put(workspace.inbox, name, content, received="2013-05-10T08:00")
+    put(workspace.inbox, name, content, received="2013-08-10T08:00")
 
     [request] = tick().run_requests
 
-    assert request.partition_key == "2013-04-01"
-    assert request.tags["lct/quarter"] == "2013Q2"
+    assert request.tags["lct/quarter"] == quarter
+    assert request.partition_key == periods.partition_key(quarter)
 
 
 def test_a_file_touching_two_quarters_starts_a_run_of_each(workspace):

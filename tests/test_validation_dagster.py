@@ -70,7 +70,8 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     ]  # fmt: skip
     metadata = materialization.materialization.metadata
     assert metadata["dagster/row_count"].value == 1
-    assert (metadata["rows_accepted"].value, metadata["rows_rejected"].value) == (1, 2)
+    # Two rows of cso02 and the one row of cso03, rejected whole with its file.
+    assert (metadata["rows_accepted"].value, metadata["rows_rejected"].value) == (1, 3)
     assert "| rejection | BAD_DIMENSION | 1 |" in metadata["reason_codes"].value
     docs = metadata["data_docs"].value
     assert docs == str(workspace.data_docs / "2013Q1" / "index.html")
