@@ -134,9 +134,10 @@ def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
         frames.append(pd.DataFrame(data, index=rows.index))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not frame.empty:
+        # Screened first: no code, period or slice is ever read from a phone number.
+        frame["redacted"] = redact_frame(frame)
         frame["period_norm"] = frame["period"].map(periods.parse_period, na_action="ignore")
         frame["org_norm"] = normalise_codes(frame["org_code"])
-        frame["redacted"] = redact_frame(frame)
     return frame
 
 

@@ -1,9 +1,10 @@
-"""Personal data in free text (SPEC §1: nothing that identifies a person enters the warehouse).
+"""Personal data in any cell (SPEC §1, §5: nothing that identifies a person enters the warehouse).
 
-Comments and measure titles are screened at ingestion, before the raw layer:
-what looks like a JMBG (the 13-digit personal number), an e-mail address or a
-phone number is replaced by a marker, and the row remembers what was removed so
-validation can warn the CSO.
+Every cell of every row is screened at ingestion, before the raw layer and before
+any code, period or slice is read from it (all columns, and the cells beyond the
+header kept as ``extra``): what looks like a JMBG (the 13-digit personal number),
+an e-mail address or a phone number is replaced by a marker, and the row
+remembers what was removed, and where, so validation can warn the CSO.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+
+from lct_pipeline.contract import RAW_COLUMNS
 
 # Most specific first: a JMBG would also look like a phone number.
 PATTERNS: dict[str, re.Pattern[str]] = {
@@ -20,7 +23,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "phone": re.compile(r"(?<![\w.,])(?:\+|\(?0)[\d\s/().-]{6,20}\d(?![\w])"),
 }
 _PHONE_DIGITS = range(8, 14)
-SCREENED_COLUMNS = ("comment", "measure_title")
+# Every column a file's row can bring in: a CSO types a phone number in any cell.
+SCREENED_COLUMNS = (*RAW_COLUMNS, "extra")
 
 
 def redact(text: str) -> tuple[str, list[str]]:
@@ -44,18 +48,27 @@ def redact(text: str) -> tuple[str, list[str]]:
 
 
 def redact_frame(frame: pd.DataFrame) -> pd.Series:
-    """Redact the screened columns of ``frame`` in place; returns what was removed per row."""
+    """Redact the screened columns of ``frame`` in place; returns what was removed per row
+    (``comment: e-mail; value: jmbg``: the first column named is where it is reported)."""
     removed = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     for column in SCREENED_COLUMNS:
         if column not in frame.columns:
             continue
         texts = frame[column]
-        # Only cells with a digit or an @ can hold any of the patterns: skip the rest cheaply.
-        candidates = texts.notna() & texts.astype(str).str.contains(r"[\d@]", regex=True)
-        for index in frame.index[candidates]:
-            clean, kinds = redact(texts[index])
-            if kinds:
-                frame.at[index, column] = clean
-                label = f"{column}: {', '.join(kinds)}"
-                removed[index] = label if removed[index] is None else f"{removed[index]}; {label}"
+        # Cells repeat (counts, codes): each distinct text is screened once, and only one
+        # with an @ or enough digits for a phone number can hold any of the patterns.
+        found = {}
+        for text in pd.unique(texts[texts.notna()]):
+            text = str(text)
+            if "@" in text or sum(ch.isdigit() for ch in text) >= _PHONE_DIGITS.start:
+                clean, kinds = redact(text)
+                if kinds:
+                    found[text] = (clean, kinds)
+        if not found:
+            continue
+        for index in frame.index[texts.isin(list(found))]:
+            clean, kinds = found[str(texts[index])]
+            frame.at[index, column] = clean
+            label = f"{column}: {', '.join(kinds)}"
+            removed[index] = label if removed[index] is None else f"{removed[index]}; {label}"
     return removed

@@ -28,11 +28,22 @@ TODAY = date(2014, 3, 1)
 CURRENT = "2014Q1"
 HEADER = ["org_code", "period", "data_element", "sex", "age_group", "vulnerable_group",
           "service", "institution", "value", "comment"]  # fmt: skip
-SECRETS = ("ana.petrovic@example.rs", "0101990715123")
+SECRETS = ("ana.petrovic@example.rs", "0101990715123", "064/123-4567")
 
 cells = {
     "org_code": st.sampled_from(
-        ["CSO01", "cso02", " CSO03 ", "CSO14", "CSO99", "", "=1+1", "ＣＳＯ01", "СSO01"]
+        [
+            "CSO01",
+            "cso02",
+            " CSO03 ",
+            "CSO14",
+            "CSO99",
+            "",
+            "=1+1",
+            "ＣＳＯ01",
+            "СSO01",
+            f"popunila Ana {SECRETS[2]}",
+        ]
     ),
     "period": st.sampled_from(
         [
@@ -63,14 +74,31 @@ cells = {
     "age_group": st.sampled_from(["CHILD", "ADULT", "", "_T", "ELDER"]),
     "vulnerable_group": st.sampled_from(["POVERTY", "RURAL", "", "NOPE"]),
     "service": st.sampled_from(["SHELTER", "", "SPA"]),
-    "institution": st.sampled_from(["", "POLICE"]),
+    "institution": st.sampled_from(["", "POLICE", f"Ana {SECRETS[0]}"]),
     "value": st.sampled_from(
-        ["0", "1", "2", "3", "12,5", "1.234,50", "-1", "6000", "x", "", "@SUM(A1)", "３", "١٢"]
+        [
+            "0",
+            "1",
+            "2",
+            "3",
+            "12,5",
+            "1.234,50",
+            "-1",
+            "6000",
+            "x",
+            "",
+            "@SUM(A1)",
+            "３",
+            "١٢",
+            SECRETS[1],
+        ]
     ),
     "comment": st.sampled_from(
         ["", "ok", f"pišite na {SECRETS[0]}", f"JMBG {SECRETS[1]}", "=HYPERLINK(1)", "č" * 600]
     ),
 }
+# A cell beyond the header (a note or a signature beside the table).
+cells["_beyond"] = st.sampled_from(["", "", f"tel {SECRETS[2]}", SECRETS[0]])
 rows = st.lists(st.fixed_dictionaries(cells), min_size=1, max_size=25)
 
 
@@ -79,7 +107,12 @@ def _csv(records: list[dict[str, str]], delimiter: str) -> str:
         return f'"{text}"' if delimiter in text or '"' in text else text
 
     lines = [delimiter.join(HEADER)]
-    lines += [delimiter.join(quote(r[c]) for c in HEADER) for r in records]
+    lines += [
+        delimiter.join(
+            [*(quote(r[c]) for c in HEADER), *([quote(r["_beyond"])] * bool(r["_beyond"]))]
+        )
+        for r in records
+    ]
     return "\r\n".join(lines) + "\r\n"
 
 

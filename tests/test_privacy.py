@@ -46,3 +46,25 @@ def test_a_frame_is_redacted_in_place_and_says_what_was_removed():
     assert removed.tolist() == [
         None, "comment: e-mail", "measure_title: phone", "comment: jmbg, phone"
     ]  # fmt: skip
+
+
+def test_every_column_and_the_cells_beyond_the_header_are_screened():
+    # An ID number in the value, a signature with a phone number under the table in
+    # org_code, an e-mail address in a dimension and beside the table.
+    frame = pd.DataFrame(
+        {
+            "org_code": ["CSO01", "popunila Ana 064/123-4567"],
+            "value": ["0101990715123", "3"],
+            "institution": ["ana@example.rs", None],
+            "extra": [None, "kontakt +381 64 1234567"],
+        },
+        dtype=object,
+    )
+    removed = redact_frame(frame)
+    assert frame.to_dict("list") == {
+        "org_code": ["CSO01", "popunila Ana [removed: phone]"],
+        "value": ["[removed: jmbg]", "3"],
+        "institution": ["[removed: e-mail]", None],
+        "extra": [None, "kontakt [removed: phone]"],
+    }
+    assert removed.tolist() == ["institution: e-mail; value: jmbg", "org_code: phone; extra: phone"]

@@ -83,6 +83,10 @@ def _common(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     typed_period = normalise_codes(frame["period"]).fillna("")
     frame["slice_period"] = frame["period_norm"].astype(object).fillna(typed_period)
     frame["submission_id"] = slice_ids(frame)
+    # Where personal data was removed: the first column the screening named.
+    frame["redacted_column"] = frame["redacted"].map(
+        lambda text: text.split(":")[0] if isinstance(text, str) else None
+    )
     return frame
 
 

@@ -344,6 +344,7 @@ def _personal_data(column: str) -> Rule:
         "personal data ({redacted}) was removed before the row was stored; never write"
         " personal numbers, e-mail addresses or phone numbers in a file.",
         severity=WARNING,
+        column_from="redacted_column",
     )
 
 
