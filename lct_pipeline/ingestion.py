@@ -130,7 +130,7 @@ def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
         }
         for column in contract.RAW_COLUMNS:
             data[column] = rows[column] if column in rows.columns else None
-        data["extra"] = rows["_extra"] if "_extra" in rows.columns else None
+        data["ignored"] = rows["_ignored"] if "_ignored" in rows.columns else None
         frames.append(pd.DataFrame(data, index=rows.index))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not frame.empty:

@@ -1,10 +1,11 @@
 """Personal data in any cell (SPEC §1, §5: nothing that identifies a person enters the warehouse).
 
-Every cell of every row is screened at ingestion, before the raw layer and before
-any code, period or slice is read from it (all columns, and the cells beyond the
-header kept as ``extra``): what looks like a JMBG (the 13-digit personal number),
-an e-mail address or a phone number is replaced by a marker, and the row
-remembers what was removed, and where, so validation can warn the CSO.
+Every cell a row keeps is screened at ingestion, before the raw layer and before
+any code, period or slice is read from it (all columns of the layout, and the
+headers of the columns not stored, named in ``ignored``; their cells are never
+kept): what looks like a JMBG (the 13-digit personal number), an e-mail address or
+a phone number is replaced by a marker, and the row remembers what was removed,
+and where, so validation can warn the CSO.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 _PHONE_DIGITS = range(8, 14)
 # Every column a file's row can bring in: a CSO types a phone number in any cell.
-SCREENED_COLUMNS = (*RAW_COLUMNS, "extra")
+SCREENED_COLUMNS = (*RAW_COLUMNS, "ignored")
 
 
 def redact(text: str) -> tuple[str, list[str]]:

@@ -28,8 +28,9 @@ from typing import BinaryIO
 import openpyxl
 import pandas as pd
 from charset_normalizer import from_bytes
+from openpyxl.utils import get_column_letter
 
-from lct_pipeline.contract import RAW_COLUMNS
+from lct_pipeline.contract import COLUMNS, RAW_COLUMNS
 from lct_pipeline.normalise import normalise_header
 
 # The csv module refuses fields over 128 kB; a pasted report in a comment cell can
@@ -43,7 +44,7 @@ DELIMITERS = (",", ";", "\t")  # on a tie, the earlier one wins
 SHEET_TYPES = ("values", "measures")
 ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1250 or Windows-1251"
 _KNOWN = frozenset(RAW_COLUMNS)  # here only to recognise the delimiter
-_RESERVED = frozenset({"row_number", "_extra"})
+_RESERVED = frozenset({"row_number", "_ignored"})
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SERBIAN_LATIN = frozenset("čćšžđČĆŠŽĐ")
@@ -65,8 +66,9 @@ class Table:
     record_type: str | None  # 'values', 'measures', or None when the header tells neither
     raw_header: tuple[str, ...]  # as in the file; blank cells '', trailing ones left out
     header: tuple[str, ...]  # normalise_header of each ('' for an empty header cell)
-    # One object column per named header (str as typed, None when blank), '_extra'
-    # (non-empty cells outside the named columns, joined with ' | ') and 'row_number'.
+    # One object column per header of the layout (str as typed, None when blank),
+    # '_ignored' (the columns whose non-empty cells were not kept: "'notes', column L")
+    # and 'row_number'.
     rows: pd.DataFrame
 
 
@@ -493,17 +495,31 @@ def _table(
             seen.add(name)
             continue
         return FileError(UNKNOWN_LAYOUT, f"{where}column '{name}' {problem}.", sheet)
-    width, unnamed = len(header), [i for i, name in enumerate(header) if not name]
-    extra: list[str | None] = []
-    for _, values in body:
-        # Cells under no header name are kept, so no typed value is silently lost.
-        stray = [values[i] for i in unnamed if i < len(values)] + values[width:]
-        extra.append(" | ".join(v for v in stray if v is not None) or None)
-        values[width:] = [None] * (width - len(values))  # pads short rows, cuts long ones
-    frame = pd.DataFrame([values for _, values in body], columns=range(width), dtype=object)
-    rows = frame[[i for i, _ in named]].set_axis([name for _, name in named], axis=1)
-    rows["_extra"] = pd.Series(extra, dtype=object)
-    rows["row_number"] = pd.Series([number for number, _ in body], dtype="int64")
     if kind is None and seen & {"data_element", "measure_code"}:
         kind = "values" if "data_element" in seen else "measures"
+    # Only the layout's columns are kept (SPEC §5). The first row with a cell in another
+    # column names it, so the CSO hears once per table which column was not stored
+    # (a KoboToolbox export's _id, a note beside the table), without its content kept.
+    kept = frozenset(COLUMNS[kind]) if kind else _KNOWN
+    width = len(header)
+    loose = [(i, _label(i, name)) for i, name in enumerate(header) if name not in kept]
+    ignored: list[str | None] = []
+    named_already: set[str] = set()
+    for _, values in body:
+        stray = [label for i, label in loose if i < len(values) and values[i] is not None]
+        stray += [_label(i, "") for i in range(width, len(values)) if values[i] is not None]
+        stray = [label for label in stray if label not in named_already]
+        named_already.update(stray)
+        ignored.append(", ".join(stray) or None)
+        values[width:] = [None] * (width - len(values))  # pads short rows, cuts long ones
+    frame = pd.DataFrame([values for _, values in body], columns=range(width), dtype=object)
+    stored = [(i, name) for i, name in named if name in kept]
+    rows = frame[[i for i, _ in stored]].set_axis([name for _, name in stored], axis=1)
+    rows["_ignored"] = pd.Series(ignored, dtype=object)
+    rows["row_number"] = pd.Series([number for number, _ in body], dtype="int64")
     return Table(sheet, kind, tuple(raw_header), header, rows)
+
+
+def _label(index: int, name: str) -> str:
+    """How a CSO finds a column that is not stored: its header, or its letter (``column L``)."""
+    return f"'{name}'" if name else f"column {get_column_letter(index + 1)}"

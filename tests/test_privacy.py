@@ -48,15 +48,15 @@ def test_a_frame_is_redacted_in_place_and_says_what_was_removed():
     ]  # fmt: skip
 
 
-def test_every_column_and_the_cells_beyond_the_header_are_screened():
+def test_every_column_and_the_names_of_columns_not_stored_are_screened():
     # An ID number in the value, a signature with a phone number under the table in
-    # org_code, an e-mail address in a dimension and beside the table.
+    # org_code, an e-mail address in a dimension, a phone number as a column's header.
     frame = pd.DataFrame(
         {
             "org_code": ["CSO01", "popunila Ana 064/123-4567"],
             "value": ["0101990715123", "3"],
             "institution": ["ana@example.rs", None],
-            "extra": [None, "kontakt +381 64 1234567"],
+            "ignored": [None, "'kontakt +381 64 1234567'"],
         },
         dtype=object,
     )
@@ -65,6 +65,9 @@ def test_every_column_and_the_cells_beyond_the_header_are_screened():
         "org_code": ["CSO01", "popunila Ana [removed: phone]"],
         "value": ["[removed: jmbg]", "3"],
         "institution": ["[removed: e-mail]", None],
-        "extra": [None, "kontakt [removed: phone]"],
+        "ignored": [None, "'kontakt [removed: phone]'"],
     }
-    assert removed.tolist() == ["institution: e-mail; value: jmbg", "org_code: phone; extra: phone"]
+    assert removed.tolist() == [
+        "institution: e-mail; value: jmbg",
+        "org_code: phone; ignored: phone",
+    ]

@@ -179,7 +179,7 @@ def test_each_delimiter_is_detected(tmp_path, delimiter):
             "sex": "F",
             "value": "3",
             "comment": "a,b;c",
-            "_extra": None,
+            "_ignored": None,
             "row_number": 2,
         }
     ]
@@ -205,7 +205,7 @@ def test_header_case_and_space_variants(tmp_path):
     assert table.raw_header == (" ORG_CODE ", "Period", "Data Element", "VALUE", "vulnerable-group")
     assert table.header == ("org_code", "period", "data_element", "value", "vulnerable_group")
     assert table.record_type == "values"
-    assert list(table.rows.columns) == [*table.header, "_extra", "row_number"]
+    assert list(table.rows.columns) == [*table.header, "_ignored", "row_number"]
 
 
 def test_row_numbers_skip_blank_rows_without_renumbering(tmp_path):
@@ -216,20 +216,21 @@ def test_row_numbers_skip_blank_rows_without_renumbering(tmp_path):
     assert table.rows["row_number"].dtype == "int64"
 
 
-def test_cells_kept_as_typed_blank_is_none_and_nothing_is_lost(tmp_path):
+def test_cells_kept_as_typed_blank_is_none_and_cells_not_kept_are_named(tmp_path):
     text = "org_code;;period;data_element;value\n CSO01 ;hidden;2013Q1;   ;7;x; ;y\nCSO02\n"
     _, table = _read_csv(tmp_path, text)
     assert table.header == ("org_code", "", "period", "data_element", "value")
     first, short = _records(table)
     assert first["org_code"] == " CSO01 "  # not stripped: the raw value is quoted back
     assert first["data_element"] is None
-    assert first["_extra"] == "hidden | x | y"
+    # Under an empty header cell (B) and beyond the header (F, H): named, not kept.
+    assert first["_ignored"] == "column B, column F, column H"
     assert short == {
         "org_code": "CSO02",
         "period": None,
         "data_element": None,
         "value": None,
-        "_extra": None,
+        "_ignored": None,
         "row_number": 3,
     }
     assert all(table.rows[c].dtype == object for c in table.rows.columns if c != "row_number")
@@ -273,7 +274,7 @@ def test_header_only_file_has_zero_rows(tmp_path):
     _, table = _read_csv(tmp_path, HEADER + "\r\n")
     assert table.record_type == "values"
     assert len(table.rows) == 0
-    assert list(table.rows.columns) == [*HEADER.split(","), "_extra", "row_number"]
+    assert list(table.rows.columns) == [*HEADER.split(","), "_ignored", "row_number"]
 
 
 # --------------------------------------------------------------------------- unreadable
@@ -376,20 +377,22 @@ def test_xlsx_single_unnamed_sheet_is_read_by_its_header(tmp_path):
 def test_xlsx_numeric_and_other_cells_become_text(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["data_element", "value", "flag", "when", "tiny"])
+    # Columns of the layout carry the cells (the others are not kept): a boolean in
+    # comment, dates and times in period, small and negative numbers in sex.
+    ws.append(["data_element", "value", "comment", "period", "sex"])
     ws.append(["A", 12, True, date(2013, 3, 31), 0.00001])
     ws.append(["B", 12.0, False, datetime(2013, 3, 31, 14, 5), 1 / 3])
     ws.append(["C", 12.5, "  ", datetime(2013, 4, 1), -3])
     table = _save(tmp_path, wb).tables[0]
     rows = table.rows
     assert rows["value"].tolist() == ["12", "12", "12.5"]
-    assert rows["flag"].tolist() == ["TRUE", "FALSE", None]
-    assert rows["when"].tolist() == ["2013-03-31", "2013-03-31T14:05:00", "2013-04-01"]
-    assert rows["tiny"].tolist() == ["0.00001", "0.3333333333333333", "-3"]
+    assert rows["comment"].tolist() == ["TRUE", "FALSE", None]
+    assert rows["period"].tolist() == ["2013-03-31", "2013-03-31T14:05:00", "2013-04-01"]
+    assert rows["sex"].tolist() == ["0.00001", "0.3333333333333333", "-3"]
     assert parse_numbers(rows["value"]).tolist() == [12.0, 12.0, 12.5]
 
 
-def test_xlsx_row_numbers_and_extra_cells(tmp_path):
+def test_xlsx_row_numbers_and_cells_beyond_the_header(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["org_code", "data_element", "value"])
@@ -398,7 +401,7 @@ def test_xlsx_row_numbers_and_extra_cells(tmp_path):
     ws["A6"], ws["C6"], ws["E6"] = "CSO01", 2, "note beside the table"
     table = _save(tmp_path, wb).tables[0]
     assert table.rows["row_number"].tolist() == [2, 6]
-    assert table.rows["_extra"].tolist() == [None, "note beside the table"]
+    assert table.rows["_ignored"].tolist() == [None, "column E"]
     assert table.rows["data_element"].tolist() == ["A", None]
 
 

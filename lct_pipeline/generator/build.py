@@ -28,7 +28,7 @@ from lct_pipeline.generator.data import (
     new_plan,
     values_slice,
 )
-from lct_pipeline.generator.formats import FORMAT_SHARES, FORMATS, Format, Table
+from lct_pipeline.generator.formats import FORMAT_SHARES, FORMATS, KOBO_META, Format, Table
 from lct_pipeline.generator.network import Network, Org
 from lct_pipeline.generator.tables import V, ensure_script, measures_rows, table, values_rows
 from lct_pipeline.reference import Reference
@@ -293,6 +293,9 @@ class _QuarterMaker:
 
     def _file(self, path, tables, received, role, entries) -> FilePlan:
         mine = [e for e in entries if e.table in tables]
+        if self.fmt.name == "kobo":  # its metadata columns are not stored: named at row 2
+            mine += [mistakes.Entry("warning", "COLUMN_NOT_STORED", t, t.rows[0], KOBO_META[0])
+                     for t in tables if t.rows]  # fmt: skip
         return FilePlan(
             path, self.fmt, tables, received, role, self.profile.org.code, self.period, mine
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 from lct_pipeline.contract import COLUMNS
 from lct_pipeline.generator.build import FilePlan, Quarter, on_time, slice_totals
 from lct_pipeline.generator.formats import cell_text, encode_csv, encode_xlsx
+from lct_pipeline.rules.precedence import ABOUT_THE_FILE
 
 
 class Output:
@@ -69,8 +70,12 @@ class Output:
             }
         )
         for entry in plan.entries:
-            if entry.kind == "warning" and entry.row.reason:
-                continue  # a rejected row is not warned about
+            if (
+                entry.kind == "warning"
+                and entry.row.reason
+                and entry.reason_code not in ABOUT_THE_FILE
+            ):
+                continue  # a rejected row is not warned about, but about the file's columns
             target_list = self.rejections if entry.kind == "rejection" else self.warnings
             target_list.append(self._entry(plan, entry))
 

@@ -40,7 +40,11 @@ WARNINGS = (
     # Not in SPEC §5's list, but a CSO must hear that part of a row was not kept.
     "COMMENT_TRUNCATED",
     "PERSONAL_DATA_REMOVED",
+    # SPEC §5: "Columns that the layout does not know are not stored; a warning names them."
+    "COLUMN_NOT_STORED",
 )
+# Warnings about the file's layout rather than the row: reported on a rejected row too.
+ABOUT_THE_FILE = frozenset({"COLUMN_NOT_STORED"})
 NO_RULE = -1
 
 

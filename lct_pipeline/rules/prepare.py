@@ -87,6 +87,11 @@ def _common(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     frame["redacted_column"] = frame["redacted"].map(
         lambda text: text.split(":")[0] if isinstance(text, str) else None
     )
+    # The column a COLUMN_NOT_STORED warning names: the first one not stored, as the CSO
+    # sees it (its header, or its letter).
+    frame["ignored_column"] = frame["ignored"].map(
+        lambda text: text.split(", ")[0].strip("'") if isinstance(text, str) else None
+    )
     return frame
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from lct_pipeline.contract import CODE_COLUMNS, DIMENSION_COLUMNS
 from lct_pipeline.normalise import not_ascii
-from lct_pipeline.rules.precedence import NO_RULE, REJECTION
+from lct_pipeline.rules.precedence import ABOUT_THE_FILE, NO_RULE, REJECTION
 
 if TYPE_CHECKING:
     from lct_pipeline.rules.suites import Rule
@@ -177,7 +177,10 @@ def issues(
 ) -> pd.DataFrame:
     """One line per rejected row (its first reason) and per warning of an accepted row."""
     rejected = np.flatnonzero(rejected_by != NO_RULE)
-    kept_warnings = warnings[rejected_by[warnings["row"].to_numpy()] == NO_RULE]
+    about_file = [i for i, rule in enumerate(rules) if rule.reason_code in ABOUT_THE_FILE]
+    kept_warnings = warnings[
+        (rejected_by[warnings["row"].to_numpy()] == NO_RULE) | warnings["rule"].isin(about_file)
+    ]
     pairs = [(int(i), int(rejected_by[i])) for i in rejected] + list(
         kept_warnings[["row", "rule"]].itertuples(index=False, name=None)
     )

@@ -348,6 +348,21 @@ def _personal_data(column: str) -> Rule:
     )
 
 
+def _not_stored(record_type: str) -> Rule:
+    move = "move what it holds to comment" if record_type == "values" else "leave it out"
+    return Rule(
+        "COLUMN_NOT_STORED",
+        "ignored",
+        "ExpectColumnValuesToBeNull",
+        {"column": "ignored"},
+        f"every filled cell is in a column of the {record_type} table",
+        f"{{ignored}}: not a column of the {record_type} table, so nothing typed there (in"
+        f" this row or below) was stored; {move}, or use the template's header.",
+        severity=WARNING,
+        column_from="ignored_column",
+    )
+
+
 def values_row_rules(reference: Reference, current: str) -> list[Rule]:
     """The values rules that judge each row on its own, in the order of precedence."""
     elements = sorted(reference.data_elements)
@@ -367,6 +382,7 @@ def values_row_rules(reference: Reference, current: str) -> list[Rule]:
         _disaggregation(reference),
         *_count(reference),
         _duplicates("values"),
+        _not_stored("values"),
     ]
 
 
@@ -459,7 +475,7 @@ def measures_row_rules(reference: Reference, current: str) -> list[Rule]:
                 minimum=0,
             )
         )
-    rules.append(_duplicates("measures"))
+    rules += [_duplicates("measures"), _not_stored("measures")]
     return rules
 
 

@@ -20,7 +20,9 @@ from lct_pipeline.warehouse import (  # noqa: F401
 from lct_pipeline.warehouse.metadata import metadata
 from lct_pipeline.warehouse.views import all_views, create_views
 
-SCHEMA_VERSION = 4  # 2: the star schema; 4: indicator parts and quarter versions (freshness)
+# 2: the star schema; 4: indicator parts and quarter versions (freshness); 5: raw rows
+# name the columns they did not store instead of keeping their cells (SPEC §5).
+SCHEMA_VERSION = 5
 SCHEMA_LOCK_ID = 741_952_001
 
 schema_info = sa.Table(
@@ -36,6 +38,20 @@ def _set_info(conn: sa.Connection, key: str, value: str) -> None:
     conn.execute(schema_info.insert().values(key=key, value=value))
 
 
+def _drop_kept_cells(conn: sa.Connection) -> None:
+    """Before version 5 the cells beyond a header were stored in ``raw_rows.extra``; an
+    older warehouse loses their content and keeps only that there were some."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("raw_rows")}
+    if "extra" not in columns:
+        return
+    if "ignored" not in columns:
+        conn.exec_driver_sql("ALTER TABLE raw_rows ADD COLUMN ignored TEXT")
+    conn.exec_driver_sql(
+        "UPDATE raw_rows SET ignored = 'cells beyond the header' WHERE extra IS NOT NULL"
+    )
+    conn.exec_driver_sql("ALTER TABLE raw_rows DROP COLUMN extra")
+
+
 def ensure_schema(engine: sa.Engine) -> None:
     """Create what is missing, record the version, (re)create changed views; safe on every run."""
     views_hash = hashlib.sha256(repr(all_views()).encode()).hexdigest()
@@ -46,6 +62,7 @@ def ensure_schema(engine: sa.Engine) -> None:
         metadata.create_all(conn, checkfirst=True)
         info = dict(conn.execute(sa.select(schema_info.c.key, schema_info.c.value)).all())
         if info.get("schema_version") != str(SCHEMA_VERSION):
+            _drop_kept_cells(conn)
             _set_info(conn, "schema_version", str(SCHEMA_VERSION))
         # Views are recreated only when their definitions changed, so concurrent
         # runs do not take DDL locks on every start.

@@ -41,8 +41,9 @@ raw_rows = sa.Table(
     sa.Column("period_norm", sa.String(6)),
     sa.Column("org_norm", sa.Text),
     *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
-    # Non-empty cells beyond the header, kept so nothing is silently lost.
-    sa.Column("extra", sa.Text),
+    # The columns whose typed cells were not stored (not in the layout, or beyond the
+    # header), by header or letter: "'notes', column L". Validation warns the CSO.
+    sa.Column("ignored", sa.Text),
     # What lct_pipeline.privacy removed from the free text before it was stored
     # (e.g. "comment: e-mail"); validation turns it into a warning for the CSO.
     sa.Column("redacted", sa.Text),
