@@ -22,6 +22,7 @@ from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.warehouse.reads import read_frame
+from lct_pipeline.warehouse.tables_raw import raw_files
 from lct_pipeline.warehouse.tables_validated import row_issues, slices
 
 FOLDER = "feedback"
@@ -147,15 +148,44 @@ def _org_of(file_slices: pd.DataFrame, known: Collection[str]) -> str:
 def write_feedback(
     engine: sa.Engine, period: str, extracts_dir: Path, known_orgs: Collection[str]
 ) -> list[Feedback]:
-    """Write the quarter's feedback files, replacing those an earlier run wrote."""
+    """Write the feedback of every file with rows in the quarter, replacing earlier runs'.
+
+    One feedback per submission file, covering all its slices whatever quarter they are
+    for (SPEC §9): it is named after the file's home quarter, and every quarter that has
+    rows of the file writes it again from all of them, so the quarter run last leaves it
+    complete, as one clean run does.
+    """
     with engine.connect() as conn:
-        all_slices = read_frame(conn, sa.select(slices).where(slices.c.partition_period == period))
+        here = sa.select(slices.c.sha256).where(slices.c.partition_period == period)
+        all_slices = read_frame(conn, sa.select(slices).where(slices.c.sha256.in_(here)))
+        ids = sa.select(slices.c.submission_id).where(slices.c.sha256.in_(here))
         issues = read_frame(
-            conn, sa.select(row_issues).where(row_issues.c.partition_period == period)
+            conn,
+            sa.select(row_issues)
+            .where(row_issues.c.submission_id.in_(ids))
+            .order_by(row_issues.c.sheet, row_issues.c.row_number, row_issues.c.reason_code),
+        )
+        # Every file of the same home quarters: two of them may want one name.
+        homes = sa.select(raw_files.c.home_period).where(raw_files.c.sha256.in_(here))
+        named = read_frame(
+            conn,
+            sa.select(raw_files.c.sha256, raw_files.c.source_file, raw_files.c.home_period).where(
+                raw_files.c.home_period.in_(homes)
+            ),
         )
     all_slices = all_slices.sort_values(
         ["source_file", "record_type", "org_code", "period"], kind="stable"
     )
+    names = pd.Series(
+        [_file_name(h, f) for h, f in zip(named["home_period"], named["source_file"], strict=True)],
+        index=named["sha256"],
+        dtype=object,
+    )
+    # Two files with one name (a resubmission in another folder) keep apart by their hash.
+    clash = names.duplicated(keep=False)
+    names[clash] = [
+        f"{n}_{sha[:8]}" for n, sha in zip(names[clash], names.index[clash], strict=True)
+    ]
     root = extracts_dir / FOLDER
     for old in root.glob(f"*/{period}_*_feedback.*"):
         old.unlink()
@@ -166,18 +196,9 @@ def write_feedback(
         (sha, mine, by_file.get(sha, issues.iloc[:0]))
         for sha, mine in all_slices.groupby("sha256", sort=False)
     ]
-    targets = pd.Series(
-        [
-            (_org_of(m, known_orgs), _file_name(period, m["source_file"].iloc[0]))
-            for _, m, _ in files
-        ]
-    )
     written = []
-    for (sha, mine, found), (org, name), clash in zip(
-        files, targets, targets.duplicated(keep=False), strict=True
-    ):
-        # Two files of one org with one name (a resubmission in another folder) keep apart.
-        base = root / org / (f"{name}_{sha[:8]}" if clash else name)
+    for sha, mine, found in files:
+        base = root / _org_of(mine, known_orgs) / names[sha]
         source = mine["source_file"].iloc[0]
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")
@@ -189,5 +210,7 @@ def write_feedback(
         atomic_write_bytes(xlsx, book)
         atomic_write_bytes(csv, _csv(tables))
         rejected = int((found["severity"] == REJECTION).sum())
-        written.append(Feedback(org, source, xlsx, csv, rejected, len(found) - rejected))
+        written.append(
+            Feedback(base.parent.name, source, xlsx, csv, rejected, len(found) - rejected)
+        )
     return written

@@ -157,3 +157,36 @@ def test_text_that_looks_like_a_formula_stays_text(feedback):
          "RECOMMENDATIONS_ADOPTED (2) is more than RECOMMENDATIONS_SUBMITTED (1) in the same"
          " quarter; check both figures."],
     ]  # fmt: skip
+
+
+def test_a_file_with_rows_for_two_quarters_gets_one_feedback_covering_both(tmp_path):
+    inbox = tmp_path / "inbox"
+    rows = [
+        "CSO05,2013Q1,NETWORK_MEETINGS,,,1,",
+        "CSO05,2013Q1,VOT_ASSISTED,F,ADULT,-1,",
+        "CSO05,2013Q2,NETWORK_MEETINGS,,,2,",
+        "CSO05,2013Q2,PERSONS_INFORMED,,,3,",
+        "CSO05,2013Q2,VOT_ASSISTED,F,ADULT,x,",
+    ]
+    _write(inbox / "2013Q2/cso05.csv", "\n".join([HEADER, *rows]) + "\n", "2013-07-10T08:00:00")
+    engine = get_engine(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    ensure_schema(engine)
+    ingest_inbox(inbox, tmp_path / "archive", engine, date(2014, 3, 1))
+    reference = load_reference(DATA_DIR / "reference")
+    extracts = tmp_path / "extracts"
+    for quarter in ("2013Q1", "2013Q2", "2013Q1"):  # the first quarter run again last
+        validate_quarter(engine, reference, quarter, "2014Q1")
+        [written] = write_feedback(engine, quarter, extracts, reference.organisations)
+        assert written.source_file == "2013Q2/cso05.csv"
+    engine.dispose()
+    folder = extracts / "feedback"
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    # Named by the quarter most of its rows are for, whichever quarter's run wrote it.
+    assert files == ["CSO05/2013Q2_cso05_feedback.csv", "CSO05/2013Q2_cso05_feedback.xlsx"]
+    book = openpyxl.load_workbook(folder / "CSO05/2013Q2_cso05_feedback.xlsx")
+    assert book["summary"]["A1"].value == (
+        "2 of 5 rows of 2013Q2/cso05.csv were rejected and not loaded: correct them as the"
+        " sheet 'rejections' says and send the corrected file again."
+    )
+    rejected = [(r[1], r[4]) for r in book["rejections"].iter_rows(min_row=2, values_only=True)]
+    assert rejected == [(3, "NEGATIVE_VALUE"), (6, "NOT_A_NUMBER")]
