@@ -133,13 +133,15 @@ def _file_name(period: str, source_file: str) -> str:
     return f"{period}_{stem or 'file'}"
 
 
-def _org_of(file_slices: pd.DataFrame, known: Collection[str]) -> str:
+def _org_of(file_slices: pd.DataFrame, known: Collection[str], hint: str | None) -> str:
     """The registry organisation with the most rows in the file; for a file rejected
-    whole (no row kept), the one its name gives (``2013Q4/cso14_spisak.csv``); else
-    ``UNKNOWN``."""
+    whole (no row kept), the one most of its rows named (``hint``), else the one its name
+    gives (``2013Q4/cso14_spisak.csv``); else ``UNKNOWN``."""
     rows = file_slices[file_slices["org_code"].isin(known)]
     if not rows.empty:
         return str(rows.groupby("org_code")["rows_total"].sum().idxmax())
+    if hint in known:
+        return str(hint)
     words = re.split(r"[^A-Z0-9]+", PurePosixPath(file_slices["source_file"].iloc[0]).stem.upper())
     named = [w for w in words if w in known]
     return named[0] if len(set(named)) == 1 else NO_ORG
@@ -169,9 +171,12 @@ def write_feedback(
         homes = sa.select(raw_files.c.home_period).where(raw_files.c.sha256.in_(here))
         named = read_frame(
             conn,
-            sa.select(raw_files.c.sha256, raw_files.c.source_file, raw_files.c.home_period).where(
-                raw_files.c.home_period.in_(homes)
-            ),
+            sa.select(
+                raw_files.c.sha256,
+                raw_files.c.source_file,
+                raw_files.c.home_period,
+                raw_files.c.org_hint,
+            ).where(raw_files.c.home_period.in_(homes)),
         )
     all_slices = all_slices.sort_values(
         ["source_file", "record_type", "org_code", "period"], kind="stable"
@@ -186,6 +191,7 @@ def write_feedback(
     names[clash] = [
         f"{n}_{sha[:8]}" for n, sha in zip(names[clash], names.index[clash], strict=True)
     ]
+    hints = named.set_index("sha256")["org_hint"]
     root = extracts_dir / FOLDER
     for old in root.glob(f"*/{period}_*_feedback.*"):
         old.unlink()
@@ -198,7 +204,7 @@ def write_feedback(
     ]
     written = []
     for sha, mine, found in files:
-        base = root / _org_of(mine, known_orgs) / names[sha]
+        base = root / _org_of(mine, known_orgs, hints[sha]) / names[sha]
         source = mine["source_file"].iloc[0]
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from lct_pipeline import contract, periods
 from lct_pipeline.faults import checkpoint
-from lct_pipeline.normalise import normalise_codes
+from lct_pipeline.normalise import NOT_A_CODE, normalise_codes, slice_label
 from lct_pipeline.privacy import redact_frame
 from lct_pipeline.reading import discover, open_regular, read_bytes, read_regular
 from lct_pipeline.warehouse.reads import read_frame
@@ -116,6 +116,17 @@ def read_periods(tables: list) -> pd.Series:
     return pd.concat(found, ignore_index=True).map(periods.parse_period, na_action="ignore")
 
 
+def read_org(tables: list) -> str | None:
+    """The organisation code most of a file's rows give (the earliest on a tie), read
+    without keeping anything else of them; text that is no code is not one."""
+    found = [t.rows["org_code"] for t in tables if "org_code" in t.rows.columns]
+    if not found:
+        return None
+    codes = slice_label(normalise_codes(pd.concat(found, ignore_index=True))).dropna()
+    counts = Counter(c for c in codes if c != NOT_A_CODE)
+    return min(counts, key=lambda c: (-counts[c], c)) if counts else None
+
+
 def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
     """The rows of every table of a file, in the raw layer's columns."""
     frames = []
@@ -198,7 +209,7 @@ def ingest_file(
     name = relative_name(path, inbox)
     encoding = delimiter = None
     rows = pd.DataFrame()
-    n_rows, rejected_periods = 0, pd.Series(dtype=object)
+    n_rows, rejected_periods, org_hint = 0, pd.Series(dtype=object), None
     try:
         stat = path.stat()
         received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
@@ -225,6 +236,7 @@ def ingest_file(
             else:  # rejected whole: its data rows are counted and its quarter read, no more
                 n_rows = sum(len(t.rows) for t in result.tables)
                 rejected_periods = read_periods(result.tables)
+                org_hint = read_org(result.tables)
     except OSError as exc:
         return FileOutcome(name, FAILED, message=f"cannot read the file: {exc.strerror or exc}")
     if sha in known:
@@ -247,6 +259,7 @@ def ingest_file(
         # A file rejected whole stores none of its rows, but counts them (SPEC §5: a
         # file's slices add up to all of its data rows).
         "rows_read": len(rows) if problem is None else n_rows,
+        "org_hint": org_hint,
     }
     checkpoint("ingest.archived")
     try:

@@ -82,6 +82,17 @@ def normalise_code(text: object) -> str | None:
     return code or None
 
 
+NOT_A_CODE = "(not a code)"
+_CODE_LIKE = r"\S{1,32}"
+
+
+def slice_label(codes: pd.Series) -> pd.Series:
+    """Normalised codes as a slice's name: a text with spaces, or too long for a code,
+    is ``NOT_A_CODE`` (None stays None)."""
+    like = codes.isna() | codes.str.fullmatch(_CODE_LIKE, na=False)
+    return codes.where(like, NOT_A_CODE)
+
+
 def normalise_codes(series: pd.Series) -> pd.Series:
     """`normalise_code` over a column (object dtype, None where blank)."""
     # A code column holds few distinct values: normalising each once is both fast

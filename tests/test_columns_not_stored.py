@@ -89,6 +89,7 @@ def test_an_older_warehouse_loses_the_cells_it_kept_beyond_the_header(tmp_path):
     with engine.begin() as conn:  # as schema version 4 left it: the cells in raw_rows.extra
         conn.exec_driver_sql("ALTER TABLE raw_rows DROP COLUMN ignored")
         conn.exec_driver_sql("ALTER TABLE raw_rows ADD COLUMN extra TEXT")
+        conn.exec_driver_sql("ALTER TABLE raw_files DROP COLUMN org_hint")
         conn.exec_driver_sql(
             "INSERT INTO raw_files (sha256, source_file, size_bytes, received_at, archive_path,"
             " home_period, sheet, rows_read) VALUES ('ab', 'f.csv', 1, '2013-04-01', 'a',"
@@ -102,11 +103,12 @@ def test_an_older_warehouse_loses_the_cells_it_kept_beyond_the_header(tmp_path):
     ensure_schema(engine)
     with engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("raw_rows")}
+        file_columns = {c["name"] for c in sa.inspect(conn).get_columns("raw_files")}
         rows = conn.exec_driver_sql("SELECT row_number, ignored FROM raw_rows ORDER BY 1").all()
         version = conn.exec_driver_sql(
             "SELECT value FROM schema_info WHERE key = 'schema_version'"
         ).scalar()
-    assert "extra" not in columns
+    assert "extra" not in columns and "org_hint" in file_columns
     assert [tuple(r) for r in rows] == [(2, "cells beyond the header"), (3, None)]
     assert version == "5"
     engine.dispose()

@@ -49,11 +49,15 @@ def feedback(tmp_path_factory):
     _write(inbox / "2013Q1/cso08.csv", f"{HEADER}\nCSO08,2013Q1,NETWORK_MEETINGS,,,1,\n",
            "2013-04-11T08:00:00")  # fmt: skip
     _write(inbox / "2013Q1/pii.csv", "org_code,period,data_element,prezime,value\n"
-           "CSO09,2013Q1,VOT_ASSISTED,Jovanović,1\n", "2013-03-30T08:00:00")  # fmt: skip
+           ",2013Q1,VOT_ASSISTED,Jovanović,1\n", "2013-03-30T08:00:00")  # fmt: skip
     # Rejected whole, received in 2013Q2 for 2013Q1: filed under the CSO its name gives
     # and the quarter its rows are for.
     _write(inbox / "late/cso10_spisak.csv", "org_code,period,data_element,ime,value\n"
            "CSO10,2013Q1,VOT_ASSISTED,Ana,1\n", "2013-05-02T08:00:00")  # fmt: skip
+    # Rejected whole, its name gives no CSO: filed under the one its rows name.
+    _write(inbox / "2013Q1/spisak_korisnika.csv", "org_code,period,data_element,ime,value\n"
+           "cso11,2013Q1,VOT_ASSISTED,Ana,1\n CSO11 ,2013Q1,VOT_ASSISTED,Ivan,1\n",
+           "2013-04-02T08:00:00")  # fmt: skip
     engine = get_engine(f"sqlite:///{root / 'warehouse.sqlite'}")
     ensure_schema(engine)
     ingest_inbox(inbox, root / "archive", engine, date(2014, 3, 1))
@@ -80,6 +84,8 @@ def test_one_workbook_and_one_csv_per_file_in_the_folder_of_its_organisation(fee
         "CSO08/2013Q1_cso08_feedback.xlsx",
         "CSO10/2013Q1_cso10_spisak_feedback.csv",
         "CSO10/2013Q1_cso10_spisak_feedback.xlsx",
+        "CSO11/2013Q1_spisak_korisnika_feedback.csv",
+        "CSO11/2013Q1_spisak_korisnika_feedback.xlsx",
         "CSO12/2012Q4_cso12_feedback.csv",
         "CSO12/2013Q1_cso12_feedback.csv",
         "CSO12/2013Q1_cso12_feedback.xlsx",
@@ -90,6 +96,7 @@ def test_one_workbook_and_one_csv_per_file_in_the_folder_of_its_organisation(fee
         ("2013Q1/cso08.csv", 0, 0),
         ("2013Q1/cso12.csv", 2, 1),
         ("2013Q1/pii.csv", 1, 0),
+        ("2013Q1/spisak_korisnika.csv", 1, 0),
         ("late/cso10_spisak.csv", 1, 0),
     ]
 

@@ -135,6 +135,12 @@ def test_the_files_were_read_and_their_good_rows_stored(run):
     assert run["extracts"] and run["data_docs"] and run["events"]
 
 
+def test_a_signature_line_names_no_slice_and_no_submission_id(run):
+    slices = run["tables"]["slices"]
+    assert "POPUNILA" not in slices.upper() and "PETROVI" not in slices.upper()
+    assert "'(not a code)'" in slices
+
+
 @pytest.mark.parametrize("where", ["tables", "extracts", "data_docs", "events"])
 def test_no_personal_data_reaches_it(run, where):
     found = run[where]

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline.contract import DIMENSION_COLUMNS
-from lct_pipeline.normalise import normalise_code, normalise_codes, parse_number, parse_numbers
+from lct_pipeline.normalise import (
+    normalise_code,
+    normalise_codes,
+    parse_number,
+    parse_numbers,
+    slice_label,
+)
 from lct_pipeline.periods import parse_period
 from lct_pipeline.reference import TOTAL, Dimension, Reference
 from lct_pipeline.rules.split import slice_ids
@@ -78,9 +84,11 @@ def _common(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         for o in orgs
     }
     frame["active_span"] = frame["org"].map(spans)
-    # Rows whose org or period is invalid form slices of their own, named by their text.
-    frame["slice_org"] = frame["org_norm"].fillna("").astype(object)
-    typed_period = normalise_codes(frame["period"]).fillna("")
+    # Rows whose org or period is invalid form slices of their own, named by the code
+    # typed; text that is no code at all (a signature line under the table: a name and a
+    # phone number) names no slice and no submission id.
+    frame["slice_org"] = slice_label(frame["org_norm"]).fillna("").astype(object)
+    typed_period = slice_label(normalise_codes(frame["period"])).fillna("")
     frame["slice_period"] = frame["period_norm"].astype(object).fillna(typed_period)
     frame["submission_id"] = slice_ids(frame)
     # Where personal data was removed: the first column the screening named.

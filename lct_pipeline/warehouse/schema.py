@@ -38,9 +38,12 @@ def _set_info(conn: sa.Connection, key: str, value: str) -> None:
     conn.execute(schema_info.insert().values(key=key, value=value))
 
 
-def _drop_kept_cells(conn: sa.Connection) -> None:
+def _upgrade_to_5(conn: sa.Connection) -> None:
     """Before version 5 the cells beyond a header were stored in ``raw_rows.extra``; an
-    older warehouse loses their content and keeps only that there were some."""
+    older warehouse loses their content and keeps only that there were some. Files
+    rejected whole get ``raw_files.org_hint`` (empty for those read before)."""
+    if "org_hint" not in {c["name"] for c in sa.inspect(conn).get_columns("raw_files")}:
+        conn.exec_driver_sql("ALTER TABLE raw_files ADD COLUMN org_hint VARCHAR(32)")
     columns = {c["name"] for c in sa.inspect(conn).get_columns("raw_rows")}
     if "extra" not in columns:
         return
@@ -62,7 +65,7 @@ def ensure_schema(engine: sa.Engine) -> None:
         metadata.create_all(conn, checkfirst=True)
         info = dict(conn.execute(sa.select(schema_info.c.key, schema_info.c.value)).all())
         if info.get("schema_version") != str(SCHEMA_VERSION):
-            _drop_kept_cells(conn)
+            _upgrade_to_5(conn)
             _set_info(conn, "schema_version", str(SCHEMA_VERSION))
         # Views are recreated only when their definitions changed, so concurrent
         # runs do not take DDL locks on every start.

@@ -27,6 +27,9 @@ raw_files = sa.Table(
     sa.Column("sheet", sa.Text, nullable=False, server_default=""),
     sa.Column("message", sa.Text),
     sa.Column("rows_read", sa.Integer, nullable=False),
+    # A file rejected whole keeps none of its rows; the organisation code most of them
+    # give is kept, so its feedback goes to that CSO (SPEC §9).
+    sa.Column("org_hint", sa.String(32)),
 )
 
 raw_rows = sa.Table(
