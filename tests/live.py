@@ -113,10 +113,10 @@ def start(name: str, command: list[str], log: Path, env: dict[str, str]) -> Proc
     return Process(name, popen, log)
 
 
-def stop(process: Process, timeout: float = 30.0) -> None:
-    """SIGTERM to the process's own session (its code servers included), then SIGKILL."""
+def stop(process: Process, timeout: float = 30.0, sig: int = signal.SIGTERM) -> None:
+    """``sig`` to the process's own session (its code servers included), then SIGKILL."""
     if process.popen.poll() is None:
-        os.killpg(process.popen.pid, signal.SIGTERM)
+        os.killpg(process.popen.pid, sig)
         with suppress(subprocess.TimeoutExpired):
             process.popen.wait(timeout=timeout)
     with suppress(ProcessLookupError):  # children that outlived their parent
@@ -193,4 +193,5 @@ def make_ui(home: Path, logs: Path, env: dict[str, str] | None = None) -> Iterat
         wait_until_ready(live)
         yield live
     finally:
-        stop(process)
+        # `dagster dev` shuts down on Ctrl-C; SIGTERM left it running for the whole timeout.
+        stop(process, timeout=10, sig=signal.SIGINT)

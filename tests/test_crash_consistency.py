@@ -125,8 +125,9 @@ def clean_run(tmp_path_factory) -> tuple[dict[str, pd.DataFrame], dict[str, list
     [
         "ingest.archived:2",  # a file archived, its rows not yet stored
         "ingest.inserting:3",  # inside the transaction that stores a file
-        "replace.staged_values:2",  # validation of the second quarter, mid-replace
-        "replace.fact_values:2",  # current values of the second quarter
+        # Validation of the second quarter, mid-replace. Every partition replace is the
+        # one helper of warehouse/writes.py, so one table of the data stage stands for all.
+        "replace.staged_values:2",
         "replace.fact_indicator_values:2",  # indicators, mid-replace
         "extracts.file:3",  # an extract folder with some files written
     ],
