@@ -52,23 +52,28 @@ def redact_frame(frame: pd.DataFrame) -> pd.Series:
     """Redact the screened columns of ``frame`` in place; returns what was removed per row
     (``comment: e-mail; value: jmbg``: the first column named is where it is reported)."""
     removed = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    for column in SCREENED_COLUMNS:
-        if column not in frame.columns:
-            continue
-        texts = frame[column]
-        # Cells repeat (counts, codes): each distinct text is screened once, and only one
-        # with an @ or enough digits for a phone number can hold any of the patterns.
-        found = {}
-        for text in pd.unique(texts[texts.notna()]):
-            text = str(text)
-            if "@" in text or sum(ch.isdigit() for ch in text) >= _PHONE_DIGITS.start:
-                clean, kinds = redact(text)
-                if kinds:
-                    found[text] = (clean, kinds)
-        if not found:
-            continue
-        for index in frame.index[texts.isin(list(found))]:
-            clean, kinds = found[str(texts[index])]
+    columns = [c for c in SCREENED_COLUMNS if c in frame.columns]
+    if frame.empty or not columns:
+        return removed
+    # Cells repeat (counts, codes): the distinct texts of all columns are screened once,
+    # and only one with an @ or enough digits for a phone number can hold a pattern.
+    # Nearly every file holds none, and costs one pass over its cells.
+    cells = frame[columns].to_numpy(dtype=object).ravel()
+    texts = pd.Series(pd.unique(cells[pd.notna(cells)]), dtype=object).astype(str)
+    candidate = texts.str.contains("@", regex=False) | (
+        texts.str.count(r"\d") >= _PHONE_DIGITS.start
+    )
+    found = {}
+    for text in texts[candidate]:
+        clean, kinds = redact(text)
+        if kinds:
+            found[text] = (clean, kinds)
+    if not found:
+        return removed
+    for column in columns:
+        values = frame[column]
+        for index in frame.index[values.isin(list(found))]:
+            clean, kinds = found[str(values[index])]
             frame.at[index, column] = clean
             label = f"{column}: {', '.join(kinds)}"
             removed[index] = label if removed[index] is None else f"{removed[index]}; {label}"

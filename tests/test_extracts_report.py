@@ -70,3 +70,19 @@ def test_text_from_the_reference_is_escaped(html):
 def test_report_says_it_is_internal_and_which_run_made_it(html):
     assert "not for publication" in html
     assert "run run-0001 · code version 0.1.0 · 5 input file(s)" in html.replace("\n  ", " ")
+
+
+def test_a_trend_chart_is_drawn_again_only_when_its_figures_change(reference):
+    import pandas as pd
+
+    from lct_pipeline.extracts import charts
+
+    quarters = ["2013Q1", "2013Q2"]
+    trends = pd.DataFrame(
+        {"indicator_code": ["IND01", "IND01"], "period": quarters, "value": [5.0, 7.0],
+         "expected_to_date": [None, None], "rag": [None, "GREEN"]}
+    )  # fmt: skip
+    first = charts.trend_chart(trends, quarters, reference)
+    assert charts.trend_chart(trends.copy(), quarters, reference) is first  # kept, not redrawn
+    moved = charts.trend_chart(trends.assign(value=[5.0, 8.0]), quarters, reference)
+    assert moved != first and "IND01" in moved

@@ -7,10 +7,13 @@ small and searchable.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
 import textwrap
+import threading
+from collections import OrderedDict
 
 import pandas as pd
 
@@ -19,6 +22,10 @@ from lct_pipeline.reference import Reference
 RAG_COLOURS = {"GREEN": "#2e7d32", "AMBER": "#f9a825", "RED": "#c62828"}
 LINE = "#1f3864"
 TARGET = "#8a94a6"
+# The charts drawn last in this process, by their figures (a few hundred kB in all).
+_TREND_CHARTS: OrderedDict[tuple, str] = OrderedDict()
+_CHARTS_KEPT = 32
+_CHARTS_LOCK = threading.Lock()
 REASON_PALETTE = ("#1f3864", "#3f6fb5", "#7aa6db", "#c0504d", "#f79646", "#9bbb59", "#8064a2")
 
 
@@ -60,8 +67,22 @@ def trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference)
 
     ``trends``: indicator rows (NATIONAL, TOTAL, period type Q) of ``quarters``.
     """
+    # A refresh often leaves the national trends as they were (a correction of a count
+    # no indicator reads, a later quarter's CUM rows): the same figures, the same chart.
+    names = tuple((code, i.name) for code, i in reference.indicators.items())
+    figures = hashlib.sha256(trends.to_csv(index=False).encode()).hexdigest()
+    key = (figures, tuple(quarters), names)
+    with _CHARTS_LOCK:
+        if key in _TREND_CHARTS:
+            _TREND_CHARTS.move_to_end(key)
+            return _TREND_CHARTS[key]
     with _style("lct-trends"):
-        return _trend_chart(trends, quarters, reference)
+        svg = _trend_chart(trends, quarters, reference)
+    with _CHARTS_LOCK:
+        _TREND_CHARTS[key] = svg
+        while len(_TREND_CHARTS) > _CHARTS_KEPT:
+            _TREND_CHARTS.popitem(last=False)
+    return svg
 
 
 def _trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference) -> str:
