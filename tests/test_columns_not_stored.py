@@ -4,17 +4,11 @@ keep their row, lose their content, and tell the CSO which column it was."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 from test_validation_rules import _query, _write
+from test_validation_scripts import stored_2013q1
 
-from lct_pipeline.indicators.facts import load_current_values
-from lct_pipeline.ingestion import ingest_inbox
-from lct_pipeline.reference import load_reference
-from lct_pipeline.settings import DATA_DIR
-from lct_pipeline.validation import validate_quarter
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
 
@@ -33,14 +27,9 @@ SECRETS = ("Marko", "Ana", "DONE", "Jovana", "123 4567", "[removed")
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("columns")
-    inbox = root / "inbox"
-    _write(inbox / "2013Q1/cso01.csv", "\n".join([HEADER, *ROWS]) + "\n", "2013-04-10T08:00:00")
-    engine = get_engine(f"sqlite:///{root / 'warehouse.sqlite'}")
-    ensure_schema(engine)
-    ingest_inbox(inbox, root / "archive", engine, date(2014, 3, 1))
-    reference = load_reference(DATA_DIR / "reference")
-    validate_quarter(engine, reference, "2013Q1", "2014Q1")
-    load_current_values(engine, reference, "2013Q1", "2014Q1")
+    text = "\n".join([HEADER, *ROWS]) + "\n"
+    _write(root / "inbox/2013Q1/cso01.csv", text, "2013-04-10T08:00:00")
+    engine = stored_2013q1(root)
     yield engine
     engine.dispose()
 

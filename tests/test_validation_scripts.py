@@ -28,18 +28,23 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("scripts")
-    inbox = root / "inbox"
-    _write(inbox / "2013Q1/cso01.csv", "\n".join([VALUES_HEADER, *ROWS]) + "\n",
-           "2013-04-10T08:00:00")  # fmt: skip
+def stored_2013q1(root):
+    """The warehouse of ``root/inbox`` after 2013Q1 is ingested, validated and stored."""
     engine = get_engine(f"sqlite:///{root / 'warehouse.sqlite'}")
     ensure_schema(engine)
-    ingest_inbox(inbox, root / "archive", engine, date(2014, 3, 1))
+    ingest_inbox(root / "inbox", root / "archive", engine, date(2014, 3, 1))
     reference = load_reference(DATA_DIR / "reference")
     validate_quarter(engine, reference, "2013Q1", "2014Q1")
     load_current_values(engine, reference, "2013Q1", "2014Q1")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scripts")
+    _write(root / "inbox/2013Q1/cso01.csv", "\n".join([VALUES_HEADER, *ROWS]) + "\n",
+           "2013-04-10T08:00:00")  # fmt: skip
+    engine = stored_2013q1(root)
     yield engine
     engine.dispose()
 
