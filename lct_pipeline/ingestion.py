@@ -100,8 +100,7 @@ def home_period(period_norm: pd.Series, received_at: datetime, today: date, name
     current = periods.of_date(today)
     valid = [p for p in period_norm.dropna() if periods.PROGRAMME_START <= p <= current]
     if valid:
-        counts = Counter(valid)
-        return min(counts, key=lambda p: (-counts[p], p))
+        return _most_common(valid)
     folder = periods.parse_period(name.split("/")[0]) if "/" in name else None
     if folder and periods.PROGRAMME_START <= folder <= current:
         return folder
@@ -123,8 +122,13 @@ def read_org(tables: list) -> str | None:
     if not found:
         return None
     codes = slice_label(normalise_codes(pd.concat(found, ignore_index=True))).dropna()
-    counts = Counter(c for c in codes if c != NOT_A_CODE)
-    return min(counts, key=lambda c: (-counts[c], c)) if counts else None
+    return _most_common([c for c in codes if c != NOT_A_CODE])
+
+
+def _most_common(values: list[str]) -> str | None:
+    """The value given most often, the earliest (in sort order) on a tie."""
+    counts = Counter(values)
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else None
 
 
 def raw_frame(sha256: str, tables: list) -> pd.DataFrame:

@@ -43,7 +43,9 @@ SUFFIXES = (".csv", ".xlsx")
 DELIMITERS = (",", ";", "\t")  # on a tie, the earlier one wins
 SHEET_TYPES = ("values", "measures")
 ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1250 or Windows-1251"
-_KNOWN = frozenset(RAW_COLUMNS)  # here only to recognise the delimiter
+# Every column of either layout: recognises the delimiter, and is what a table of no
+# known layout keeps (it is rejected whole, its rows only counted and looked at).
+_KNOWN = frozenset(RAW_COLUMNS)
 _RESERVED = frozenset({"row_number", "_ignored"})
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

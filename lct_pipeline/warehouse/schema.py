@@ -21,7 +21,8 @@ from lct_pipeline.warehouse.metadata import metadata
 from lct_pipeline.warehouse.views import all_views, create_views
 
 # 2: the star schema; 4: indicator parts and quarter versions (freshness); 5: raw rows
-# name the columns they did not store instead of keeping their cells (SPEC §5).
+# name the columns they did not store instead of keeping their cells (SPEC §5), and a
+# file rejected whole keeps the org code its rows give (raw_files.org_hint).
 SCHEMA_VERSION = 5
 SCHEMA_LOCK_ID = 741_952_001
 
