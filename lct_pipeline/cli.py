@@ -79,6 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--into", type=Path, help="target folder (default: LCT_INBOX_DIR)")
     commands.add_parser("status", help="reporting completeness by CSO and quarter")
+    template = commands.add_parser(
+        "template",
+        help="write the XLSX submission template of a CSO (or of every active CSO) for a quarter",
+        description="Write the XLSX template a CSO fills in for a quarter (SPEC §11): org and"
+        " quarter filled in, a row per data element and breakdown, drop-down lists, and the"
+        " CSO's action plan as last reported in the warehouse. A row the CSO leaves empty is"
+        " reported back as not reported, never counted as 0.",
+    )
+    whose = template.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--org", help="an organisation code of the registry, e.g. CSO05")
+    whose.add_argument("--all", action="store_true", help="every CSO active in the quarter")
+    template.add_argument("--period", type=_quarter, required=True, help="a quarter, e.g. 2014Q1")
+    template.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write into (default: templates/<quarter>/ in LCT_EXTRACTS_DIR)",
+    )
     check = commands.add_parser(
         "validate",
         help="check submission files before sending them (nothing is stored)",
@@ -295,10 +312,11 @@ def run_quarters(
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
     from schedules.freshness_sensor import FIGURES_SELECTION
+    from schedules.jobs import QUARTERLY_SELECTION
 
     graph = defs.resolve_asset_graph()
     aggregate_keys = FIGURES_SELECTION.resolve(graph)
-    keys = sorted(graph.get_all_asset_keys())
+    keys = sorted(QUARTERLY_SELECTION.resolve(graph))  # the templates are a job of their own
     data_assets = [k.to_user_string() for k in keys if k not in aggregate_keys]
     aggregates = [k.to_user_string() for k in keys if k in aggregate_keys]
     _release_dead_runs(_job_and_instance()[1])
@@ -341,6 +359,60 @@ def run_quarters(
         quarters_failed = ", ".join(sorted(set(failed)))
         print(f"lct: {len(set(failed))} quarter(s) failed: {quarters_failed}", file=sys.stderr)
         return 1
+    return 0
+
+
+# What `lct template` prints (English; a data officer's command).
+TEMPLATE_TEXT = {
+    "unknown_org": "lct: {org!r} is not an organisation of the registry ({known})",
+    "inactive": "lct: note: {org} is not active in {period} in the registry",
+    "plan": "{n} measure(s) of its plan",
+    "no_plan": "no plan in the warehouse: measures left empty",
+    "written": "{path}  {org} {period}: {rows} value rows, {plan}",
+}
+
+
+def write_templates(org: str | None, period: str, out: Path | None) -> int:
+    """Write the template of ``org`` (None: every CSO active in ``period``); 2 if the org
+    is not in the registry. The measures sheet is pre-filled from the warehouse when
+    there is one."""
+    import sqlalchemy as sa
+
+    from lct_pipeline import templates
+    from lct_pipeline.reference import ReferenceError
+    from lct_pipeline.warehouse.engine import get_engine
+    from lct_pipeline.warehouse.schema import ensure_schema
+
+    settings = Settings.from_env()
+    try:
+        reference = load_reference(settings.reference_dir)
+    except ReferenceError as exc:
+        print(f"lct: {exc}", file=sys.stderr)
+        return 2
+    text = TEMPLATE_TEXT
+    if org is None:
+        orgs = reference.active_orgs(period)
+    else:
+        code = org.strip().upper()
+        if code not in reference.organisations:
+            known = ", ".join(sorted(reference.organisations))
+            print(text["unknown_org"].format(org=org, known=known), file=sys.stderr)
+            return 2
+        if not reference.organisations[code].active_in(period):
+            print(text["inactive"].format(org=code, period=period), file=sys.stderr)
+        orgs = [code]
+    url = sa.make_url(settings.warehouse_url)
+    # A warehouse that does not exist yet is not created: the plans are then left empty.
+    missing = url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file()
+    engine = None
+    if not missing:
+        engine = get_engine(settings.warehouse_url)
+        ensure_schema(engine)
+    folder = out or settings.extracts_dir / templates.FOLDER / period
+    for w in templates.write_templates(reference, period, orgs, folder, engine):
+        plan = text["plan"].format(n=w.measures_rows) if w.measures_rows else text["no_plan"]
+        print(text["written"].format(path=w.path, org=w.org, period=period, rows=w.values_rows,
+                                     plan=plan))  # fmt: skip
     return 0
 
 
@@ -421,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "status":
         return show_status()
+    if args.command == "template":
+        return write_templates(None if args.all else args.org, args.period, args.out)
     if args.command == "validate":
         return validate_files(args.files)
     return 2

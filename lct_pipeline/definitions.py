@@ -10,13 +10,13 @@ import assets
 from resources import build_resources
 from schedules.freshness_sensor import freshness_sensor
 from schedules.inbox_sensor import inbox_sensor
-from schedules.jobs import extracts_only, quarterly_pipeline
+from schedules.jobs import extracts_only, quarter_templates, quarterly_pipeline
 from schedules.quarterly import quarterly_schedule
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_package_module(assets),
     asset_checks=dg.load_asset_checks_from_package_module(assets),
-    jobs=[quarterly_pipeline, extracts_only],
+    jobs=[quarterly_pipeline, extracts_only, quarter_templates],
     schedules=[quarterly_schedule],
     sensors=[inbox_sensor, freshness_sensor],
     resources=build_resources(),

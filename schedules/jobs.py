@@ -1,6 +1,7 @@
-"""The jobs data officers launch: a whole quarter, or only its extracts again.
+"""The jobs data officers launch: a whole quarter, only its extracts again, or the
+submission templates CSOs fill in for a quarter.
 
-Both are partitioned by quarter. Their partitioned config tags every run with the
+All are partitioned by quarter. Their partitioned config tags every run with the
 quarter as people write it (``lct/quarter=2013Q1``), since a partition key is the
 quarter's first day: runs launched for a partition from the launchpad, a job
 backfill, the schedule, the sensor or ``lct run`` all carry it, and the runs page
@@ -16,6 +17,9 @@ from lct_pipeline import periods
 
 QUARTERLY_PIPELINE = "quarterly_pipeline"
 EXTRACTS_ONLY = "extracts_only"
+QUARTER_TEMPLATES = "quarter_templates"
+# The templates are sent out before a quarter is reported: not part of its data run.
+QUARTERLY_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.groups("templates")
 QUARTER_TAG = "lct/quarter"
 # What started a run (inbox, schedule, refresh) and, for a refresh, the quarters whose
 # change made the run's quarter stale (``lct/refresh_of=2013Q1``).
@@ -40,7 +44,7 @@ def _quarter_config() -> dg.PartitionedConfig:
 
 quarterly_pipeline = dg.define_asset_job(
     name=QUARTERLY_PIPELINE,
-    selection=dg.AssetSelection.all(),
+    selection=QUARTERLY_SELECTION,
     partitions_def=quarterly_partitions,
     config=_quarter_config(),
     description=(
@@ -58,5 +62,17 @@ extracts_only = dg.define_asset_job(
         "Build a quarter's evaluation extracts and CSO feedback files again from the"
         " warehouse as it is, e.g. with another suppression threshold in the launchpad;"
         " nothing is ingested or recomputed."
+    ),
+)
+
+quarter_templates = dg.define_asset_job(
+    name=QUARTER_TEMPLATES,
+    selection=dg.AssetSelection.groups("templates"),
+    partitions_def=quarterly_partitions,
+    config=_quarter_config(),
+    description=(
+        "Write the quarter's submission templates, one XLSX per active CSO, under"
+        " templates/<quarter>/ in the extracts folder, with each CSO's action plan as the"
+        " warehouse last has it. Nothing is ingested or recomputed."
     ),
 )

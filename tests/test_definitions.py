@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,16 @@ def test_the_code_location_loads_and_resolves_every_asset_and_job(workspace):
     assert "raw_submissions" in keys
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name in {"ingestion", "validation", "warehouse", "indicators", "extracts"}
+        assert node.group_name in {
+            "ingestion", "validation", "warehouse", "indicators", "extracts", "templates",
+        }  # fmt: skip
         assert node.description, f"{key} has no description"
     jobs = {job.name for job in defs.resolve_all_job_defs()}
-    assert "quarterly_pipeline" in jobs
+    assert {"quarterly_pipeline", "extracts_only", "quarter_templates"} <= jobs
     job = defs.resolve_job_def("quarterly_pipeline")
     assert job.partitions_def.get_partition_keys()[0] == "2012-10-01"
+    # The templates are sent out before a quarter is reported: a job of their own.
+    templates = defs.resolve_job_def("quarter_templates")
+    assert set(templates.asset_layer.selected_asset_keys) == {dg.AssetKey("submission_templates")}
+    assert dg.AssetKey("submission_templates") not in job.asset_layer.selected_asset_keys
+    assert templates.partitions_def == job.partitions_def
