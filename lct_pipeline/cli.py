@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from lct_pipeline import periods
+from lct_pipeline.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg
 from lct_pipeline.reference import load_reference
 from lct_pipeline.settings import PROJECT_ROOT, Settings, setting
 
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         " quarters in the warehouse. Exit status 1 if any file or row would be rejected.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a .csv or .xlsx file")
+    check.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of the messages (default: the organisation's in the registry,"
+        f" else {DEFAULT_LANGUAGE})",
+    )
     return parser
 
 
@@ -442,7 +449,7 @@ def show_status() -> int:
     return 0
 
 
-def validate_files(paths: Sequence[Path]) -> int:
+def validate_files(paths: Sequence[Path], language: str | None = None) -> int:
     """Print each problem of each file and a verdict per file; 1 if anything is rejected."""
     from lct_pipeline.deferred import defer
 
@@ -459,19 +466,37 @@ def validate_files(paths: Sequence[Path]) -> int:
         return 2
     checks = check_files(paths, reference, periods.of_date(_today()))
     for check in checks:
-        for issue in check.issues.itertuples(index=False):
-            place = [f"sheet {issue.sheet}"] if issue.sheet else []
-            place.append("whole file" if pd.isna(issue.row_number) else f"row {issue.row_number}")
-            reason = issue.reason_code + (" (warning)" if issue.severity == "warning" else "")
-            fields = [check.path, *place, issue.column_name, reason, issue.message]
+        known = reference.organisations.get(check.org or "")
+        lang = language or (known.language if known else DEFAULT_LANGUAGE)
+
+        def t(message_id: str, lang: str = lang, **args: object) -> str:
+            return Msg(message_id, args).render(lang)
+
+        for _, issue in check.issues.iterrows():
+            place = [t(N_("sheet {sheet}"), sheet=issue.sheet)] if issue.sheet else []
+            place.append(
+                t(N_("whole file"))
+                if pd.isna(issue.row_number)
+                else t(N_("row {row}"), row=int(issue.row_number))
+            )
+            warned = " " + t(N_("(warning)")) if issue.severity == "warning" else ""
+            message = check.message(issue, lang)
+            fields = [check.path, *place, issue.column_name, issue.reason_code + warned, message]
             print("  ".join(f for f in fields if f))
-        warned = f", {check.warnings} warning(s)" if check.warnings else ""
+        warned = (
+            ", " + t(N_("{warnings} warning(s)"), warnings=check.warnings) if check.warnings else ""
+        )
         if check.problem is not None:
-            verdict = f"REJECTED: the whole file ({check.problem.reason_code})"
+            verdict = t(N_("REJECTED: the whole file ({reason})"), reason=check.problem.reason_code)
         elif check.rows_rejected:
-            verdict = f"REJECTED: {check.rows_rejected} of {check.rows} rows{warned}"
+            verdict = t(
+                N_("REJECTED: {rejected} of {rows} rows{warned}"),
+                rejected=check.rows_rejected,
+                rows=check.rows,
+                warned=warned,
+            )
         else:
-            verdict = f"OK: {check.rows} rows pass{warned}"
+            verdict = t(N_("OK: {rows} rows pass{warned}"), rows=check.rows, warned=warned)
         print(f"{check.path}: {verdict}")
     return 1 if any(check.rejected for check in checks) else 0
 
@@ -496,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "template":
         return write_templates(None if args.all else args.org, args.period, args.out)
     if args.command == "validate":
-        return validate_files(args.files)
+        return validate_files(args.files, args.lang)
     return 2
 
 

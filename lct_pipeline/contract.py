@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from lct_pipeline.i18n import N_, Msg
+
 VALUES = "values"
 MEASURES = "measures"
 RECORD_TYPES = (VALUES, MEASURES)
@@ -96,8 +98,17 @@ _NOT_A_PERSON = {
 @dataclass(frozen=True)
 class FileProblem:
     reason_code: str
-    message: str
+    message: Msg
     sheet: str = ""
+
+
+def in_sheet(sheet: str, message: Msg) -> Msg:
+    """A file-level message, naming the sheet of a workbook."""
+    return (
+        Msg(N_("sheet '{sheet}': {message}"), {"sheet": sheet, "message": message})
+        if sheet
+        else message
+    )
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -130,33 +141,39 @@ def check_table(
     sheet: str, record_type: str | None, header: tuple[str, ...], n_rows: int
 ) -> FileProblem | None:
     """The file-level rejection of one table, or None when its rows can be validated."""
-    where = f"sheet '{sheet}': " if sheet else ""
+
+    def problem(reason_code: str, message: str, **args: object) -> FileProblem:
+        return FileProblem(reason_code, in_sheet(sheet, Msg(message, args)), sheet)
+
     if not header and n_rows == 0:
         # A 0-byte or blank file: nothing to read, rather than a layout problem.
-        return FileProblem("EMPTY_FILE", f"{where}the file has no header and no data rows.", sheet)
+        return problem("EMPTY_FILE", N_("the file has no header and no data rows."))
     personal = [h for h in header if looks_personal(h)]
     if personal:
-        return FileProblem(
+        return problem(
             "PERSONAL_DATA",
-            f"{where}column(s) {', '.join(personal)} look like personal data; remove them and send"
-            " counts only. Nothing from this file was loaded.",
-            sheet,
+            N_(
+                "column(s) {columns} look like personal data; remove them and send counts only."
+                " Nothing from this file was loaded."
+            ),
+            columns=", ".join(personal),
         )
     if record_type is None:
-        return FileProblem(
+        return problem(
             "UNKNOWN_LAYOUT",
-            f"{where}the header has neither data_element (values table) nor measure_code"
-            " (measures table); use the template's header in row 1.",
-            sheet,
+            N_(
+                "the header has neither data_element (values table) nor measure_code (measures"
+                " table); use the template's header in row 1."
+            ),
         )
     missing = [c for c in REQUIRED[record_type] if c not in header]
     if missing:
-        return FileProblem(
+        return problem(
             "MISSING_COLUMNS",
-            f"{where}required column(s) missing from the {record_type} table:"
-            f" {', '.join(missing)}.",
-            sheet,
+            N_("required column(s) missing from the {table} table: {columns}."),
+            table=record_type,
+            columns=", ".join(missing),
         )
     if n_rows == 0:
-        return FileProblem("EMPTY_FILE", f"{where}the {record_type} table has no data rows.", sheet)
+        return problem("EMPTY_FILE", N_("the {table} table has no data rows."), table=record_type)
     return None

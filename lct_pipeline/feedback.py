@@ -9,7 +9,7 @@ CSO's file is written as text, never as a formula.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +20,8 @@ from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import atomic_write_bytes
 from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
+from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, Msg, render_stored
+from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files
@@ -27,23 +29,58 @@ from lct_pipeline.warehouse.tables_validated import row_issues, slices
 
 FOLDER = "feedback"
 NO_ORG = "UNKNOWN"  # the folder of files whose organisation cannot be told
+# Headers and names as the CSO reads them, in the CSO's language (SPEC §11).
 ISSUE_COLUMNS = {
-    "sheet": "sheet",
-    "row_number": "row",
-    "column_name": "column",
-    "raw_value": "value in the file",
-    "reason_code": "reason",
-    "message": "what to do",
+    "sheet": N_("sheet"),
+    "row_number": N_("row"),
+    "column_name": N_("column"),
+    "raw_value": N_("value in the file"),
+    "reason_code": N_("reason"),
+    "message": N_("what to do"),
 }
 SLICE_COLUMNS = {
-    "org_code": "org",
-    "period": "period",
-    "record_type": "table",
-    "status": "status",
-    "rows_total": "rows",
-    "rows_accepted": "accepted",
-    "rows_rejected": "rejected",
-    "rows_warned": "with a warning",
+    "org_code": N_("org"),
+    "period": N_("period"),
+    "record_type": N_("table"),
+    "status": N_("status"),
+    "rows_total": N_("rows"),
+    "rows_accepted": N_("accepted"),
+    "rows_rejected": N_("rejected"),
+    "rows_warned": N_("with a warning"),
+}
+SHEETS = {"summary": N_("summary"), REJECTION: N_("rejections"), WARNING: N_("warnings")}
+SEVERITY = {REJECTION: N_("rejection"), WARNING: N_("warning")}
+_SEVERITY_COLUMN = N_("severity")
+_REASONS_TITLE = N_("Rows per reason")
+# What each reason code means, beside the code itself (codes never change, SPEC §11).
+REASON_MEANINGS = {
+    "UNREADABLE_FILE": N_("the file could not be read"),
+    "EMPTY_FILE": N_("the file has no data rows"),
+    "UNKNOWN_LAYOUT": N_("the header is neither a values nor a measures table"),
+    "MISSING_COLUMNS": N_("required columns are missing"),
+    "PERSONAL_DATA": N_("a column holds personal data; nothing was loaded"),
+    "MISSING_VALUE": N_("a required cell is empty"),
+    "UNKNOWN_ORG": N_("the organisation code is not in the registry"),
+    "BAD_PERIOD": N_("the quarter cannot be read or is before 2012Q4"),
+    "FUTURE_PERIOD": N_("the quarter has not begun yet"),
+    "ORG_INACTIVE": N_("the organisation was not active in that quarter"),
+    "UNKNOWN_DATA_ELEMENT": N_("the data element is not in the catalogue"),
+    "BAD_DIMENSION": N_("an unknown member, or a breakdown the data element does not have"),
+    "BAD_STATUS": N_("the measure's status is not one of the five statuses"),
+    "INCOMPLETE_DISAGGREGATION": N_("some but not all breakdowns of the data element are given"),
+    "NOT_A_NUMBER": N_("the value is not a number"),
+    "NEGATIVE_VALUE": N_("the value is negative"),
+    "NOT_INTEGER": N_("a count is not a whole number"),
+    "IMPLAUSIBLE_VALUE": N_("the value is above the largest plausible value"),
+    "DUPLICATE_CONFLICT": N_("two rows give the same figure with different values"),
+    "TOTAL_MISMATCH": N_("the total row differs from the sum of its detail rows"),
+    "OUTLIER": N_("much larger than in the four previous quarters"),
+    "ADOPTED_GT_SUBMITTED": N_("more recommendations adopted than submitted"),
+    "SERVICES_LT_ASSISTED": N_("fewer services than victims assisted"),
+    "OVERSPENT": N_("more spent than planned"),
+    "COMMENT_TRUNCATED": N_("the comment was shortened"),
+    "PERSONAL_DATA_REMOVED": N_("personal data was removed from a cell"),
+    "COLUMN_NOT_STORED": N_("a column that is not part of the table was not stored"),
 }
 
 
@@ -57,40 +94,85 @@ class Feedback:
     csv: Path
     rejected: int  # rejected rows (1 for a file rejected whole)
     warnings: int
+    language: str = DEFAULT_LANGUAGE
 
 
-def what_to_fix(source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame) -> str:
-    """The first line of the feedback: one sentence the CSO acts on."""
+def _t(message_id: str, language: str, **args: object) -> str:
+    return Msg(message_id, args).render(language)
+
+
+def what_to_fix(
+    source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame, language: str = "en"
+) -> str:
+    """The first line of the feedback: one sentence the CSO acts on, in their language."""
     rejections = issues[issues["severity"] == REJECTION]
     warnings = int((issues["severity"] == WARNING).sum())
-    check = f" Also check {warnings} warning(s) in the sheet 'warnings'." if warnings else ""
+    sheet = {s: _t(name, language) for s, name in SHEETS.items()}
     whole = rejections[rejections["row_number"].isna()]
     if not whole.empty:
-        return (
-            f"Nothing from {source_file} was loaded: {whole['message'].iloc[0]} Correct the"
-            " file and send it again."
+        return _t(
+            N_("Nothing from {file} was loaded: {message} Correct the file and send it again."),
+            language,
+            file=source_file,
+            message=_message(whole.iloc[0], language),
         )
     total = int(file_slices["rows_total"].sum())
     if not rejections.empty:
-        return (
-            f"{len(rejections)} of {total} rows of {source_file} were rejected and not loaded:"
-            " correct them as the sheet 'rejections' says and send the corrected file again."
-            + check
+        text = _t(
+            N_(
+                "{rejected} of {total} rows of {file} were rejected and not loaded: correct"
+                " them as the sheet '{sheet}' says and send the corrected file again."
+            ),
+            language,
+            rejected=len(rejections),
+            total=total,
+            file=source_file,
+            sheet=sheet[REJECTION],
         )
+        if warnings:
+            text += " " + _t(
+                N_("Also check {warnings} warning(s) in the sheet '{sheet}'."),
+                language,
+                warnings=warnings,
+                sheet=sheet[WARNING],
+            )
+        return text
     if warnings:
-        return (
-            f"All {total} rows of {source_file} were accepted. Please check {warnings}"
-            " warning(s) in the sheet 'warnings' and send a correction if a figure is wrong."
+        return _t(
+            N_(
+                "All {total} rows of {file} were accepted. Please check {warnings} warning(s)"
+                " in the sheet '{sheet}' and send a correction if a figure is wrong."
+            ),
+            language,
+            total=total,
+            file=source_file,
+            warnings=warnings,
+            sheet=sheet[WARNING],
         )
-    return f"All {total} rows of {source_file} were accepted. Nothing to fix."
+    return _t(
+        N_("All {total} rows of {file} were accepted. Nothing to fix."),
+        language,
+        total=total,
+        file=source_file,
+    )
 
 
-def _issue_table(issues: pd.DataFrame, severity: str) -> pd.DataFrame:
+def _message(issue: pd.Series, language: str) -> str:
+    return render_stored(issue.get("message_key"), issue["message"], language)
+
+
+def _headers(columns: dict[str, str], language: str) -> dict[str, str]:
+    return {column: _t(header, language) for column, header in columns.items()}
+
+
+def _issue_table(issues: pd.DataFrame, severity: str, language: str) -> pd.DataFrame:
     chosen = issues[issues["severity"] == severity].sort_values(
         ["sheet", "row_number"], na_position="first", kind="stable"
     )
-    frame = chosen[list(ISSUE_COLUMNS)].rename(columns=ISSUE_COLUMNS)
-    frame["row"] = frame["row"].astype("Int64")
+    chosen = chosen.assign(message=[_message(issue, language) for _, issue in chosen.iterrows()])
+    frame = chosen[list(ISSUE_COLUMNS)].rename(columns=_headers(ISSUE_COLUMNS, language))
+    row = _t(ISSUE_COLUMNS["row_number"], language)
+    frame[row] = frame[row].astype("Int64")
     return frame.reset_index(drop=True)
 
 
@@ -99,33 +181,49 @@ def _sheets(
     file_slices: pd.DataFrame,
     issues: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
+    language: str,
 ) -> list[Sheet]:
+    columns = {"severity": _SEVERITY_COLUMN, "reason_code": ISSUE_COLUMNS["reason_code"]}
     reasons = (
         issues.groupby(["severity", "reason_code"]).size().rename("rows").reset_index()
         if not issues.empty
         else pd.DataFrame(columns=["severity", "reason_code", "rows"])
     )
+    reasons["severity"] = reasons["severity"].map(lambda s: _t(SEVERITY[s], language))
+    reasons["meaning"] = reasons["reason_code"].map(
+        lambda code: _t(REASON_MEANINGS[code], language) if code in REASON_MEANINGS else ""
+    )
+    reasons = reasons.rename(
+        columns={
+            **_headers(columns, language),
+            "rows": _t(N_("rows"), language),
+            "meaning": _t(N_("meaning"), language),
+        }
+    )
+    sheet = {s: _t(name, language) for s, name in SHEETS.items()}
     summary = (
         Table(
             "summary",
-            what_to_fix(source_file, file_slices, issues),
-            file_slices[list(SLICE_COLUMNS)].rename(columns=SLICE_COLUMNS),
+            what_to_fix(source_file, file_slices, issues, language),
+            file_slices[list(SLICE_COLUMNS)].rename(columns=_headers(SLICE_COLUMNS, language)),
         ),
-        Table("reasons", "Rows per reason", reasons),
+        Table("reasons", _t(_REASONS_TITLE, language), reasons),
     )
     return [
-        Sheet("summary", summary),
-        Sheet("rejections", (Table("rejections", "", tables[REJECTION]),)),
-        Sheet("warnings", (Table("warnings", "", tables[WARNING]),)),
+        Sheet(sheet["summary"], summary),
+        Sheet(sheet[REJECTION], (Table("rejections", "", tables[REJECTION]),)),
+        Sheet(sheet[WARNING], (Table("warnings", "", tables[WARNING]),)),
     ]
 
 
-def _csv(tables: dict[str, pd.DataFrame]) -> bytes:
+def _csv(tables: dict[str, pd.DataFrame], language: str) -> bytes:
     """Rejections, then warnings, each marked with its severity."""
+    severity = _t(_SEVERITY_COLUMN, language)
     both = pd.concat(
-        [tables[s].assign(severity=s) for s in (REJECTION, WARNING)], ignore_index=True
+        [tables[s].assign(**{severity: _t(SEVERITY[s], language)}) for s in (REJECTION, WARNING)],
+        ignore_index=True,
     )
-    return csv_bytes(both[["severity", *ISSUE_COLUMNS.values()]])
+    return csv_bytes(both[[severity, *_headers(ISSUE_COLUMNS, language).values()]])
 
 
 def _file_name(period: str, source_file: str) -> str:
@@ -148,7 +246,7 @@ def _org_of(file_slices: pd.DataFrame, known: Collection[str], hint: str | None)
 
 
 def write_feedback(
-    engine: sa.Engine, period: str, extracts_dir: Path, known_orgs: Collection[str]
+    engine: sa.Engine, period: str, extracts_dir: Path, organisations: Mapping[str, Organisation]
 ) -> list[Feedback]:
     """Write the feedback of every file with rows in the quarter, replacing earlier runs'.
 
@@ -204,19 +302,19 @@ def write_feedback(
     ]
     written = []
     for sha, mine, found in files:
-        base = root / _org_of(mine, known_orgs, hints[sha]) / names[sha]
+        org = _org_of(mine, organisations, hints[sha])
+        language = organisations[org].language if org in organisations else DEFAULT_LANGUAGE
+        base = root / org / names[sha]
         source = mine["source_file"].iloc[0]
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")
         received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
-        tables = {s: _issue_table(found, s) for s in (REJECTION, WARNING)}
+        tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
         book = workbook_bytes(
-            _sheets(source, mine, found, tables), title=source, created_at=received
+            _sheets(source, mine, found, tables, language), title=source, created_at=received
         )
         atomic_write_bytes(xlsx, book)
-        atomic_write_bytes(csv, _csv(tables))
+        atomic_write_bytes(csv, _csv(tables, language))
         rejected = int((found["severity"] == REJECTION).sum())
-        written.append(
-            Feedback(base.parent.name, source, xlsx, csv, rejected, len(found) - rejected)
-        )
+        written.append(Feedback(org, source, xlsx, csv, rejected, len(found) - rejected, language))
     return written

@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,11 +21,17 @@ import sqlalchemy as sa
 
 from lct_pipeline import contract, periods
 from lct_pipeline.faults import checkpoint
+from lct_pipeline.i18n import N_, Msg, dumps
 from lct_pipeline.normalise import NOT_A_CODE, normalise_codes, slice_label
 from lct_pipeline.privacy import redact_frame
 from lct_pipeline.reading import discover, open_regular, read_bytes, read_regular
 from lct_pipeline.warehouse.reads import read_frame
-from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
+from lct_pipeline.warehouse.tables_raw import (
+    raw_files,
+    raw_not_reported,
+    raw_rows,
+    rows_of_quarter,
+)
 from lct_pipeline.warehouse.writes import insert_rows, records
 
 INGESTED = "ingested"
@@ -156,6 +162,14 @@ def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
     return frame
 
 
+def unreported_frame(sha256: str, tables: list) -> pd.DataFrame:
+    """A template's rows left empty (SPEC §11), screened as data rows are, in the columns
+    of ``raw_not_reported``: missing data that the feedback lists as not reported."""
+    parts = [replace(t, rows=t.left_empty) for t in tables if t.left_empty is not None]
+    frame = raw_frame(sha256, [t for t in parts if not t.rows.empty])
+    return frame[[c.name for c in raw_not_reported.columns]] if not frame.empty else frame
+
+
 def file_problem(result) -> contract.FileProblem | None:
     """The file-level rejection of a read file; personal data is looked for first."""
     if result.error is not None:
@@ -173,7 +187,21 @@ def file_problem(result) -> contract.FileProblem | None:
         # A sheet holding only its header (a template's measures sheet not filled this
         # quarter) is an empty table, not an empty file (SPEC §3.2).
         problems = [p for p in problems if p.reason_code != "EMPTY_FILE"]
+    elif problems and problems[0].reason_code == "EMPTY_FILE" and unreported_rows(result):
+        # A template sent back with nothing typed in it: said so, not "no data rows".
+        return contract.FileProblem("EMPTY_FILE", Msg(_UNTOUCHED_TEMPLATE))
     return problems[0] if problems else None
+
+
+_UNTOUCHED_TEMPLATE = N_(
+    "every row of the template was left empty: type the quarter's counts (0 where there"
+    " were none) and the status and spent budget of each measure, then send it again."
+)
+
+
+def unreported_rows(result) -> int:
+    """How many rows of a read template were left empty (not reported)."""
+    return sum(len(t.left_empty) for t in result.tables if t.left_empty is not None)
 
 
 def _size(n_bytes: int) -> str:
@@ -212,7 +240,7 @@ def ingest_file(
 ) -> FileOutcome:
     name = relative_name(path, inbox)
     encoding = delimiter = None
-    rows = pd.DataFrame()
+    rows = unreported = pd.DataFrame()
     n_rows, rejected_periods, org_hint = 0, pd.Series(dtype=object), None
     try:
         stat = path.stat()
@@ -223,8 +251,13 @@ def ingest_file(
             size = stat.st_size
             problem = contract.FileProblem(
                 "UNREADABLE_FILE",
-                f"the file is {_size(size)}, above the {_size(max_bytes)} limit for"
-                " a submission (LCT_MAX_FILE_MB); send the quarter's figures in a smaller file.",
+                Msg(
+                    N_(
+                        "the file is {size}, above the {limit} limit for a submission"
+                        " (LCT_MAX_FILE_MB); send the quarter's figures in a smaller file."
+                    ),
+                    {"size": _size(size), "limit": _size(max_bytes)},
+                ),
             )
         else:
             data = read_regular(path)
@@ -237,6 +270,7 @@ def ingest_file(
             problem = file_problem(result)
             if problem is None:
                 rows = raw_frame(sha, result.tables)
+                unreported = unreported_frame(sha, result.tables)
             else:  # rejected whole: its data rows are counted and its quarter read, no more
                 n_rows = sum(len(t.rows) for t in result.tables)
                 rejected_periods = read_periods(result.tables)
@@ -259,7 +293,8 @@ def ingest_file(
         "home_period": home,
         "reason_code": problem.reason_code if problem else None,
         "sheet": problem.sheet if problem else "",
-        "message": problem.message if problem else None,
+        "message": str(problem.message) if problem else None,
+        "message_key": dumps([problem.message]) if problem else None,
         # A file rejected whole stores none of its rows, but counts them (SPEC §5: a
         # file's slices add up to all of its data rows).
         "rows_read": len(rows) if problem is None else n_rows,
@@ -271,13 +306,14 @@ def ingest_file(
             conn.execute(raw_files.insert(), [file_row])
             checkpoint("ingest.inserting")
             insert_rows(conn, raw_rows, records(rows) if not rows.empty else [])
+            insert_rows(conn, raw_not_reported, records(unreported) if not unreported.empty else [])
     except sa.exc.IntegrityError:
         # A run in parallel stored the same bytes first: they are ingested once.
         known.add(sha)
         return FileOutcome(name, ALREADY_INGESTED, sha)
     known.add(sha)
     if problem:
-        return FileOutcome(name, REJECTED, sha, 0, problem.reason_code, problem.message)
+        return FileOutcome(name, REJECTED, sha, 0, problem.reason_code, str(problem.message))
     return FileOutcome(name, INGESTED, sha, len(rows))
 
 

@@ -12,6 +12,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from lct_pipeline.i18n import N_, Msg
+
 # Excel and copy-paste leave byte-order marks and zero-width spaces at the ends
 # of cells; `\s` alone does not cover them.
 _EDGES = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
@@ -36,12 +38,12 @@ def _trim(text: str) -> str:
     return _EDGES.sub("", fold(text))
 
 
-def not_ascii(text: object) -> str:
+def not_ascii(text: object) -> Msg | None:
     """What a CSO should know of the characters of a code that are neither ASCII nor
     Latin letters: each one named, and its Latin twin where it looks like one (a
-    Cyrillic ``М`` for ``M``). Empty when there is none."""
+    Cyrillic ``М`` for ``M``). None when there is none."""
     if _is_missing(text):
-        return ""
+        return None
     odd = dict.fromkeys(ch for ch in fold(str(text)).strip() if not ch.isascii())
     named = []
     for ch in odd:
@@ -49,12 +51,21 @@ def not_ascii(text: object) -> str:
         if name.startswith("latin"):  # Ž, č: the CSO typed what it meant
             continue
         twin = _LOOK_ALIKE.get(ch)
+        # Unicode's names of characters are English in every language.
         named.append(
-            f"'{ch}' is the {name}, not the Latin letter {twin}: type {twin}"
+            Msg(
+                N_("'{char}' is the {name}, not the Latin letter {twin}: type {twin}"),
+                {"char": ch, "name": name, "twin": twin},
+            )
             if twin
-            else f"'{ch}' ({name}) is not a letter codes use"
+            else Msg(N_("'{char}' ({name}) is not a letter codes use"), {"char": ch, "name": name})
         )
-    return " " + "; ".join(named) + "." if named else ""
+    if not named:
+        return None
+    joined = named[0]
+    for more in named[1:]:
+        joined = Msg(N_("{first}; {second}"), {"first": joined, "second": more})
+    return Msg(N_("{characters}."), {"characters": joined})
 
 
 # Cyrillic and Greek capitals and small letters that look like Latin ones.
@@ -135,11 +146,13 @@ def parse_number(text: object) -> float:
         if pattern.fullmatch(stripped):
             return float(stripped.translate(table))
     if _COMMA_THEN_DOT.fullmatch(stripped):
-        raise ValueError("comma before the decimal point: write 1.234,50 or 1234.50")
+        raise ValueError(N_("comma before the decimal point: write 1.234,50 or 1234.50"))
     if stripped.startswith("="):
         raise ValueError(
-            "a formula that was never calculated: open the file in Excel, save it and send it"
-            " again, or type the number"
+            N_(
+                "a formula that was never calculated: open the file in Excel, save it and send"
+                " it again, or type the number"
+            )
         )
     raise ValueError("not a number")
 

@@ -28,10 +28,13 @@ from typing import BinaryIO
 import openpyxl
 import pandas as pd
 from charset_normalizer import from_bytes
+from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from lct_pipeline.contract import COLUMNS, RAW_COLUMNS
+from lct_pipeline.contract import COLUMNS, RAW_COLUMNS, in_sheet
+from lct_pipeline.i18n import N_, Msg
 from lct_pipeline.normalise import normalise_header
+from lct_pipeline.templates import INFO_COLUMNS, MARKER, left_empty
 
 # The csv module refuses fields over 128 kB; a pasted report in a comment cell can
 # be larger. A field can't outgrow the file, whose size ingestion already limits.
@@ -58,7 +61,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls
 @dataclass(frozen=True)
 class FileError:
     reason_code: str  # 'UNREADABLE_FILE' | 'UNKNOWN_LAYOUT'
-    message: str  # a sentence a CSO can act on; names the sheet when there is one
+    message: Msg  # a sentence a CSO can act on; names the sheet when there is one
     sheet: str = ""
 
 
@@ -72,6 +75,9 @@ class Table:
     # '_ignored' (the columns whose non-empty cells were not kept: "'notes', column L")
     # and 'row_number'.
     rows: pd.DataFrame
+    # A template's pre-filled rows left empty (SPEC §11): not data rows, but listed in
+    # the feedback as not reported; the same columns as ``rows``. None outside templates.
+    left_empty: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class ReadResult:
     error: FileError | None
     encoding: str | None  # 'utf-8', 'utf-8-sig', 'utf-16', 'cp1250', 'cp1251'; None for XLSX
     delimiter: str | None  # ',', ';', '\t'; None for XLSX
+    template: bool = False  # a workbook with the template marker (lct_pipeline.templates)
 
 
 def discover(inbox: Path) -> tuple[list[Path], list[Path]]:
@@ -142,7 +149,9 @@ def read_submission(path: Path) -> ReadResult:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return _failed(f"The file could not be opened: {exc.strerror or exc}.")
+        return _failed(
+            Msg(N_("The file could not be opened: {error}."), {"error": exc.strerror or str(exc)})
+        )
     return read_bytes(data, path.suffix)
 
 
@@ -155,11 +164,18 @@ def read_bytes(data: bytes, suffix: str) -> ReadResult:
         if kind == "xlsx":
             return _read_xlsx(data)
     except Exception as exc:  # a last resort: no file content may stop a run
-        return _failed(f"The file could not be read ({type(exc).__name__}: {exc}).")
-    return _failed(f"Only .csv and .xlsx files are read, not '{suffix}'.")
+        return _failed(
+            Msg(
+                N_("The file could not be read ({error})."),
+                {"error": f"{type(exc).__name__}: {exc}"},
+            )
+        )
+    return _failed(
+        Msg(N_("Only .csv and .xlsx files are read, not '{suffix}'."), {"suffix": suffix})
+    )
 
 
-def _failed(message: str, reason_code: str = UNREADABLE_FILE, sheet: str = "") -> ReadResult:
+def _failed(message: Msg, reason_code: str = UNREADABLE_FILE, sheet: str = "") -> ReadResult:
     return ReadResult([], FileError(reason_code, message, sheet), None, None)
 
 
@@ -168,13 +184,20 @@ def _failed(message: str, reason_code: str = UNREADABLE_FILE, sheet: str = "") -
 
 def _read_csv(data: bytes) -> ReadResult:
     if data.startswith(b"PK\x03\x04"):
-        return _failed("The file is an Excel workbook saved with a .csv name; rename it to .xlsx.")
+        return _failed(
+            Msg(N_("The file is an Excel workbook saved with a .csv name; rename it to .xlsx."))
+        )
     decoded = _decode(data)
     text = decoded[0] if isinstance(decoded, tuple) else data.decode("latin-1")
     if "\x00" in text or len(_CONTROL.findall(text)) > max(2, len(text) // 200):
         return _failed(
-            "The file holds binary data, not text (or UTF-16 text without a byte-order mark);"
-            f" save it as CSV in {ACCEPTED_ENCODINGS}."
+            Msg(
+                N_(
+                    "The file holds binary data, not text (or UTF-16 text without a byte-order"
+                    " mark); save it as CSV in {encodings}."
+                ),
+                {"encodings": ACCEPTED_ENCODINGS},
+            )
         )
     if isinstance(decoded, FileError):
         return ReadResult([], decoded, None, None)
@@ -186,7 +209,9 @@ def _read_csv(data: bytes) -> ReadResult:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        return _failed(f"The CSV structure could not be read: {exc}.")
+        return _failed(
+            Msg(N_("The CSV structure could not be read: {error}."), {"error": str(exc)})
+        )
     table = _table("", records, None)
     if isinstance(table, FileError):
         return ReadResult([], table, encoding, delimiter)
@@ -271,9 +296,14 @@ def _mixed_encodings(data: bytes) -> FileError | None:
         if utf8 and other:
             return FileError(
                 UNREADABLE_FILE,
-                f"The file mixes two text encodings: line {utf8} is UTF-8 and line {other} is"
-                " not (rows copied from two programs?); save the whole file again as CSV in"
-                f" {ACCEPTED_ENCODINGS} (in Excel: 'CSV UTF-8').",
+                Msg(
+                    N_(
+                        "The file mixes two text encodings: line {utf8} is UTF-8 and line"
+                        " {other} is not (rows copied from two programs?); save the whole file"
+                        " again as CSV in {encodings} (in Excel: 'CSV UTF-8')."
+                    ),
+                    {"utf8": utf8, "other": other, "encodings": ACCEPTED_ENCODINGS},
+                ),
             )
     return None
 
@@ -293,11 +323,20 @@ def _is_cyrillic(word: str) -> bool:
 def _encoding_error(data: bytes) -> FileError:
     best = from_bytes(data[:200_000]).best()
     name = codecs.lookup(best.encoding).name if best is not None else ""
-    hint = f" (it looks like {name})" if name and name not in ("cp1250", "cp1251") else ""
+    hint = (
+        Msg(N_(" (it looks like {name})"), {"name": name})
+        if name and name not in ("cp1250", "cp1251")
+        else ""
+    )
     return FileError(
         UNREADABLE_FILE,
-        f"The file's text encoding is not one of those accepted{hint}: save it as CSV in"
-        f" {ACCEPTED_ENCODINGS} (in Excel: 'CSV UTF-8').",
+        Msg(
+            N_(
+                "The file's text encoding is not one of those accepted{hint}: save it as CSV in"
+                " {encodings} (in Excel: 'CSV UTF-8')."
+            ),
+            {"hint": hint, "encodings": ACCEPTED_ENCODINGS},
+        ),
     )
 
 
@@ -325,11 +364,17 @@ def _header_score(text: str, delimiter: str) -> tuple[int, int, int]:
 def _read_xlsx(data: bytes) -> ReadResult:
     if data.startswith(_OLE_MAGIC):
         return _failed(
-            "The workbook is password-protected or in the old Excel 97-2003 (.xls) format;"
-            " save it as an .xlsx workbook without a password."
+            Msg(
+                N_(
+                    "The workbook is password-protected or in the old Excel 97-2003 (.xls)"
+                    " format; save it as an .xlsx workbook without a password."
+                )
+            )
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return _failed("The file is not an Excel workbook (.xlsx); save it again from Excel.")
+        return _failed(
+            Msg(N_("The file is not an Excel workbook (.xlsx); save it again from Excel."))
+        )
     if problem := _zip_bomb(data):
         return _failed(problem)
     with warnings.catch_warnings():
@@ -344,13 +389,27 @@ def _read_xlsx(data: bytes) -> ReadResult:
                 else None
             )
         except Exception as exc:
-            return _failed(f"The workbook is damaged and could not be opened ({exc}).")
+            return _failed(_damaged(exc))
         try:
-            return _read_sheets(workbook, formulas)
+            return _read_sheets(workbook, formulas, _is_template(data))
         finally:
             workbook.close()
             if formulas is not None:
                 formulas.close()
+
+
+def _is_template(data: bytes) -> bool:
+    """Whether the workbook carries the template marker, a custom document property
+    (SPEC §11) that Excel and LibreOffice keep when they save the file again."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = [n for n in archive.namelist() if n.casefold() == "docprops/custom.xml"]
+        if not names:
+            return False
+        try:
+            properties = ElementTree.fromstring(archive.read(names[0]))
+        except ElementTree.ParseError:
+            return False
+    return any(p.get("name", "").strip().casefold() == MARKER for p in properties)
 
 
 # A formula cell whose cached value is missing or empty: <f>..</f> then <v/>, <v></v> or </c>.
@@ -373,28 +432,37 @@ MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200
 
 
-def _zip_bomb(data: bytes) -> str | None:
+def _damaged(exc: Exception) -> Msg:
+    return Msg(
+        N_("The workbook is damaged and could not be opened ({error})."), {"error": str(exc)}
+    )
+
+
+def _zip_bomb(data: bytes) -> Msg | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        return f"The workbook is damaged and could not be opened ({exc})."
+        return _damaged(exc)
     unpacked = sum(m.file_size for m in members)
     packed = max(sum(m.compress_size for m in members), 1)
     if unpacked > MAX_UNPACKED_BYTES or (
         unpacked > 50 * 1024 * 1024 and unpacked / packed > MAX_RATIO
     ):
-        return (
-            f"The workbook unpacks to {unpacked // (1024 * 1024)} MB from {len(data) // 1024} KB,"
-            " far more than a monitoring file holds; it was not opened."
+        return Msg(
+            N_(
+                "The workbook unpacks to {unpacked} MB from {packed} KB, far more than a"
+                " monitoring file holds; it was not opened."
+            ),
+            {"unpacked": unpacked // (1024 * 1024), "packed": len(data) // 1024},
         )
     return None
 
 
-def _read_sheets(workbook, formulas=None) -> ReadResult:
+def _read_sheets(workbook, formulas=None, template: bool = False) -> ReadResult:
     sheets = workbook.worksheets  # chart sheets hold no cells
     if not sheets:
-        return _failed("The workbook has no worksheet with cells.", UNKNOWN_LAYOUT)
+        return _failed(Msg(N_("The workbook has no worksheet with cells.")), UNKNOWN_LAYOUT)
     named = [(ws, ws.title.strip().casefold()) for ws in sheets]
     named = [(ws, kind) for ws, kind in named if kind in SHEET_TYPES]
     if not named:
@@ -405,9 +473,14 @@ def _read_sheets(workbook, formulas=None) -> ReadResult:
         if len(used) > 1:
             found = ", ".join(f"'{ws.title}'" for ws in used)
             return _failed(
-                f"The workbook has several sheets with data ({found}) and none is named"
-                " 'values' or 'measures': name the sheet of data values 'values' and the"
-                " sheet of action-plan measures 'measures'.",
+                Msg(
+                    N_(
+                        "The workbook has several sheets with data ({found}) and none is named"
+                        " 'values' or 'measures': name the sheet of data values 'values' and"
+                        " the sheet of action-plan measures 'measures'."
+                    ),
+                    {"found": found},
+                ),
                 UNKNOWN_LAYOUT,
             )
         # A single sheet (or a single one with data) is read by its header.
@@ -417,11 +490,11 @@ def _read_sheets(workbook, formulas=None) -> ReadResult:
         rows = _sheet_rows(ws)
         if formulas is not None:
             rows = _with_formulas(rows, _sheet_rows(formulas[ws.title]))
-        table = _table(ws.title, rows, kind)
+        table = _table(ws.title, rows, kind, template)
         if isinstance(table, FileError):
             return ReadResult([], table, None, None)
         tables.append(table)
-    return ReadResult(tables, None, None, None)
+    return ReadResult(tables, None, None, None, template)
 
 
 def _sheet_rows(ws) -> Iterable[list[str | None]]:
@@ -472,14 +545,13 @@ def _cells(cells: Sequence[str | None]) -> list[str | None]:
 
 
 def _table(
-    sheet: str, records: Iterable[Sequence[str | None]], kind: str | None
+    sheet: str, records: Iterable[Sequence[str | None]], kind: str | None, template: bool = False
 ) -> Table | FileError:
     """The table of a CSV file or a sheet: its first non-blank row is the header.
 
     Row numbers count every record, blank ones included, so they are those a
     spreadsheet shows; a quoted cell spanning lines is still one row.
     """
-    where = f"sheet '{sheet}': " if sheet else ""
     numbered = ((n, _cells(cells)) for n, cells in enumerate(records, start=1))
     body = [(n, values) for n, values in numbered if values.count(None) < len(values)]
     raw_header = [cell or "" for cell in body.pop(0)[1]] if body else []
@@ -490,13 +562,17 @@ def _table(
     seen: set[str] = set()
     for _, name in named:
         if name in _RESERVED:
-            problem = "is a name the pipeline uses itself; rename or remove that column"
+            problem = N_(
+                "column '{name}' is a name the pipeline uses itself; rename or remove that column."
+            )
         elif name in seen:
-            problem = "appears twice in the header; keep one column of each name"
+            problem = N_(
+                "column '{name}' appears twice in the header; keep one column of each name."
+            )
         else:
             seen.add(name)
             continue
-        return FileError(UNKNOWN_LAYOUT, f"{where}column '{name}' {problem}.", sheet)
+        return FileError(UNKNOWN_LAYOUT, in_sheet(sheet, Msg(problem, {"name": name})), sheet)
     if kind is None and seen & {"data_element", "measure_code"}:
         kind = "values" if "data_element" in seen else "measures"
     # Only the layout's columns are kept (SPEC §5). The first row with a cell in another
@@ -504,7 +580,20 @@ def _table(
     # (a KoboToolbox export's _id, a note beside the table), without its content kept.
     kept = frozenset(COLUMNS[kind]) if kind else _KNOWN
     width = len(header)
-    loose = [(i, _label(i, name)) for i, name in enumerate(header) if name not in kept]
+    # A template's column for people (each row's meaning) is not stored and not named;
+    # its pre-filled rows left empty are no data rows (SPEC §11, lct_pipeline.templates).
+    quiet = kept | frozenset(INFO_COLUMNS) if template else kept
+    loose = [(i, _label(i, name)) for i, name in enumerate(header) if name not in quiet]
+    empty = []
+    if template:
+        position = [(name, i) for i, name in enumerate(header) if name]
+
+        def unreported(values: list[str | None]) -> bool:
+            cells = {name: values[i] if i < len(values) else None for name, i in position}
+            return left_empty(kind, cells)
+
+        empty = [(n, values) for n, values in body if unreported(values)]
+        body = [(n, values) for n, values in body if not unreported(values)]
     ignored: list[str | None] = []
     named_already: set[str] = set()
     for _, values in body:
@@ -514,12 +603,19 @@ def _table(
         named_already.update(stray)
         ignored.append(", ".join(stray) or None)
         values[width:] = [None] * (width - len(values))  # pads short rows, cuts long ones
-    frame = pd.DataFrame([values for _, values in body], columns=range(width), dtype=object)
     stored = [(i, name) for i, name in named if name in kept]
-    rows = frame[[i for i, _ in stored]].set_axis([name for _, name in stored], axis=1)
-    rows["_ignored"] = pd.Series(ignored, dtype=object)
-    rows["row_number"] = pd.Series([number for number, _ in body], dtype="int64")
-    return Table(sheet, kind, tuple(raw_header), header, rows)
+
+    def frame_of(part: list[tuple[int, list[str | None]]], ignored: list[str | None]):
+        frame = pd.DataFrame([values for _, values in part], columns=range(width), dtype=object)
+        rows = frame[[i for i, _ in stored]].set_axis([name for _, name in stored], axis=1)
+        rows["_ignored"] = pd.Series(ignored, dtype=object)
+        rows["row_number"] = pd.Series([number for number, _ in part], dtype="int64")
+        return rows
+
+    for _, values in empty:
+        values[width:] = [None] * (width - len(values))
+    unreported_rows = frame_of(empty, [None] * len(empty)) if template else None
+    return Table(sheet, kind, tuple(raw_header), header, frame_of(body, ignored), unreported_rows)
 
 
 def _label(index: int, name: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from lct_pipeline import periods
+from lct_pipeline.i18n import DEFAULT_LANGUAGE, language_of
 
 AREA_LEVELS = ("ORG", "MUNICIPALITY", "REGION", "NATIONAL")
 TOTAL = "_T"
@@ -33,6 +34,7 @@ class Organisation:
     municipality: str
     active_from: str
     active_to: str | None = None
+    language: str = DEFAULT_LANGUAGE  # of its feedback and `lct validate` (SPEC §11)
 
     def active_in(self, period: str) -> bool:
         return self.active_from <= period and (self.active_to is None or period <= self.active_to)
@@ -213,7 +215,13 @@ def _load_organisations(path: Path, areas: dict[str, Area]) -> dict[str, Organis
         active_to = periods.parse_period(r.get("active_to")) if r.get("active_to") else None
         if active_from is None or (r.get("active_to") and active_to is None):
             raise ReferenceError(f"{path}: {code} has an unreadable active_from/active_to quarter")
-        organisations[code] = Organisation(code, r["org_name"], area.code, active_from, active_to)
+        try:  # the column is optional: a registry without it speaks the default language
+            language = language_of(r.get("language"))
+        except ValueError as exc:
+            raise ReferenceError(f"{path}: {code}: {exc}") from None
+        organisations[code] = Organisation(
+            code, r["org_name"], area.code, active_from, active_to, language
+        )
     return organisations
 
 

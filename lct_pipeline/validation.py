@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from lct_pipeline import freshness
 from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, VALUES, FileProblem
-from lct_pipeline.ingestion import file_problem, raw_frame
+from lct_pipeline.i18n import dumps, render_stored
+from lct_pipeline.ingestion import file_problem, raw_frame, read_org, unreported_rows
 from lct_pipeline.reading import read_submission
 from lct_pipeline.reference import Reference
 from lct_pipeline.rules import cross_row, split
@@ -168,6 +169,7 @@ def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.
             raw_files.c.sheet,
             raw_files.c.reason_code,
             raw_files.c.message,
+            raw_files.c.message_key,
             raw_files.c.rows_read,
         )
         .where(raw_files.c.reason_code.is_not(None), raw_files.c.home_period == period)
@@ -199,6 +201,7 @@ def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.
             "raw_value": None,
             "reason_code": files["reason_code"],
             "message": files["message"],
+            "message_key": files["message_key"],
             "severity": REJECTION,
         }
     )
@@ -367,6 +370,12 @@ class FileCheck:
     rows_rejected: int
     issues: pd.DataFrame  # rejections and warnings, in file order
     problem: FileProblem | None = None
+    org: str | None = None  # the organisation code most of its rows give
+    not_reported: int = 0  # rows of a template left empty: missing data, not rows (SPEC §11)
+
+    def message(self, issue: pd.Series, language: str) -> str:
+        """An issue's message in ``language``."""
+        return render_stored(issue.get("message_key"), issue["message"], language)
 
     @property
     def rejected(self) -> bool:
@@ -386,7 +395,8 @@ def _whole_file(problem: FileProblem) -> pd.DataFrame:
             "column_name": [""],
             "raw_value": [None],
             "reason_code": [problem.reason_code],
-            "message": [problem.message],
+            "message": [str(problem.message)],
+            "message_key": [dumps([problem.message])],
             "severity": [REJECTION],
         }
     )
@@ -394,9 +404,11 @@ def _whole_file(problem: FileProblem) -> pd.DataFrame:
 
 def check_files(paths: Sequence[Path], reference: Reference, current: str) -> list[FileCheck]:
     """Check files as validation would, without history (so no OUTLIER) and storing nothing."""
-    frames, problems = [], {}
+    frames, problems, orgs = [], {}, {}
+    unreported: dict[int, int] = {}
     for number, path in enumerate(paths):
         result = read_submission(path)
+        orgs[number] = read_org(result.tables)
         problem = file_problem(result)
         if problem is not None:
             problems[number] = problem
@@ -405,12 +417,15 @@ def check_files(paths: Sequence[Path], reference: Reference, current: str) -> li
         # the received time matters to supersession only, which a file check has not.
         frame = raw_frame(f"{number:012d}".ljust(64, "0"), result.tables)
         frames.append(frame.assign(source_file=str(path), received_at=datetime.now()))
+        unreported[number] = unreported_rows(result)
     found = _validate(_concat(frames), reference, current, Checker()) if frames else None
     checks = []
     for number, path in enumerate(paths):
         if number in problems:
             checks.append(
-                FileCheck(str(path), 0, 0, _whole_file(problems[number]), problems[number])
+                FileCheck(
+                    str(path), 0, 0, _whole_file(problems[number]), problems[number], orgs[number]
+                )
             )
             continue
         prefix = f"{number:012d}:"
@@ -422,6 +437,8 @@ def check_files(paths: Sequence[Path], reference: Reference, current: str) -> li
                 int(mine["rows_total"].sum()),
                 int(mine["rows_rejected"].sum()),
                 issues.sort_values(["sheet", "row_number", "severity"], kind="stable"),
+                org=orgs[number],
+                not_reported=unreported[number],
             )
         )
     return checks

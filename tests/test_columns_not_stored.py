@@ -10,7 +10,7 @@ from test_validation_rules import _query, _write
 from test_validation_scripts import stored_2013q1
 
 from lct_pipeline.warehouse.engine import get_engine
-from lct_pipeline.warehouse.schema import ensure_schema
+from lct_pipeline.warehouse.schema import SCHEMA_VERSION, ensure_schema
 
 HEADER = "org_code;period;data_element;value;notes;;status"
 ROWS = [
@@ -98,6 +98,7 @@ def test_an_older_warehouse_loses_the_cells_it_kept_beyond_the_header(tmp_path):
             "SELECT value FROM schema_info WHERE key = 'schema_version'"
         ).scalar()
     assert "extra" not in columns and "org_hint" in file_columns
+    assert "message_key" in file_columns  # schema 6: messages in any language
     assert [tuple(r) for r in rows] == [(2, "cells beyond the header"), (3, None)]
-    assert version == "5"
+    assert version == str(SCHEMA_VERSION)
     engine.dispose()

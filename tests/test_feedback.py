@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv as csv_module
 import io
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import openpyxl
@@ -32,6 +33,12 @@ CSO12 = [
     "CSO12,2013Q1,RECOMMENDATIONS_SUBMITTED,,,1,",
     "CSO12,2013Q1,RECOMMENDATIONS_ADOPTED,,,2,@pozvati opštinu",
 ]
+
+
+def _in_english(reference):
+    """The registry with every CSO speaking English (the messages below are asserted in
+    English; tests/test_languages.py checks the other languages)."""
+    return {code: replace(o, language="en") for code, o in reference.organisations.items()}
 
 
 def _write(path, text: str, received: str) -> None:
@@ -71,7 +78,7 @@ def feedback(tmp_path_factory):
     for path in (stale, other):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("old", encoding="utf-8")
-    written = write_feedback(engine, "2013Q1", extracts, reference.organisations)
+    written = write_feedback(engine, "2013Q1", extracts, _in_english(reference))
     yield extracts / "feedback", written
     engine.dispose()
 
@@ -104,7 +111,7 @@ def test_one_workbook_and_one_csv_per_file_in_the_folder_of_its_organisation(fee
 def test_the_first_line_says_what_to_fix(feedback):
     folder, _ = feedback
     first_lines = {
-        name: openpyxl.load_workbook(folder / name)["summary"]["A1"].value
+        name: openpyxl.load_workbook(folder / name).worksheets[0]["A1"].value
         for name in (
             "CSO12/2013Q1_cso12_feedback.xlsx",
             "CSO08/2013Q1_cso08_feedback.xlsx",
@@ -117,9 +124,10 @@ def test_the_first_line_says_what_to_fix(feedback):
         " again. Also check 1 warning(s) in the sheet 'warnings'.",
         "CSO08/2013Q1_cso08_feedback.xlsx": "All 1 rows of 2013Q1/cso08.csv were accepted."
         " Nothing to fix.",
-        "UNKNOWN/2013Q1_pii_feedback.xlsx": "Nothing from 2013Q1/pii.csv was loaded: column(s)"
-        " prezime look like personal data; remove them and send counts only. Nothing from this"
-        " file was loaded. Correct the file and send it again.",
+        # No CSO to ask: the registry's default language (SPEC §11).
+        "UNKNOWN/2013Q1_pii_feedback.xlsx": "Ništa iz fajla 2013Q1/pii.csv nije učitano: kolone"
+        " prezime liče na lične podatke; uklonite ih i pošaljite samo brojeve. Ništa iz ovog"
+        " fajla nije učitano. Ispravite fajl i pošaljite ga ponovo.",
     }
 
 
@@ -183,7 +191,7 @@ def test_a_file_with_rows_for_two_quarters_gets_one_feedback_covering_both(tmp_p
     extracts = tmp_path / "extracts"
     for quarter in ("2013Q1", "2013Q2", "2013Q1"):  # the first quarter run again last
         validate_quarter(engine, reference, quarter, "2014Q1")
-        [written] = write_feedback(engine, quarter, extracts, reference.organisations)
+        [written] = write_feedback(engine, quarter, extracts, _in_english(reference))
         assert written.source_file == "2013Q2/cso05.csv"
     engine.dispose()
     folder = extracts / "feedback"

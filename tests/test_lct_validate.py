@@ -42,13 +42,24 @@ def test_a_clean_file_passes_and_a_faulty_one_is_named_row_by_row(workspace, tmp
         book.active.append(row)
     book.save(faulty)
 
-    # Both at once: each process pays the cold start (importing Great Expectations) alone.
-    runs = [_start(str(clean)), _start(str(faulty))]
-    (clean_out, clean_err), (faulty_out, _) = (run.communicate(timeout=300) for run in runs)
+    # At once: each process pays the cold start (importing Great Expectations) alone. The
+    # registry says CSO05 writes Serbian in Latin and CSO06 in Cyrillic (SPEC §11).
+    runs = [_start(str(clean)), _start("--lang", "en", str(faulty)), _start(str(faulty))]
+    (clean_out, clean_err), (faulty_out, _), (cyrillic_out, _) = (
+        run.communicate(timeout=300) for run in runs
+    )
 
     assert runs[0].returncode == 0, clean_err
-    assert clean_out.splitlines() == [f"{clean}: OK: 1 rows pass"]
-    assert runs[1].returncode == 1
+    assert clean_out.splitlines() == [f"{clean}: U REDU: prihvaćeno redova: 1"]
+    assert runs[1].returncode == runs[2].returncode == 1
+    assert cyrillic_out.splitlines() == [
+        f"{faulty}  лист values  ред 3  age_group  BAD_DIMENSION"
+        "  age_group 'ELDER' није ниједна од вредности CHILD, ADULT, U.",
+        f"{faulty}  лист values  ред 4  period  FUTURE_PERIOD"
+        "  period '2031Q1' је после текућег тромесечја 2014Q1; о тромесечју се извештава када"
+        " почне.",
+        f"{faulty}: ОДБИЈЕНО: 2 од 3 редова",
+    ]
     assert faulty_out.splitlines() == [
         f"{faulty}  sheet values  row 3  age_group  BAD_DIMENSION"
         "  age_group 'ELDER' is not one of CHILD, ADULT, U.",
@@ -67,8 +78,9 @@ def test_a_file_rejected_whole_is_named_with_its_reason(workspace, tmp_path):
         timeout=300,
     )  # fmt: skip
     assert done.returncode == 1
+    # No row names a CSO: the registry's default language.
     assert done.stdout.splitlines() == [
-        f"{personal}  whole file  PERSONAL_DATA  column(s) jmbg look like personal data; remove"
-        " them and send counts only. Nothing from this file was loaded.",
-        f"{personal}: REJECTED: the whole file (PERSONAL_DATA)",
+        f"{personal}  ceo fajl  PERSONAL_DATA  kolone jmbg liče na lične podatke; uklonite ih i"
+        " pošaljite samo brojeve. Ništa iz ovog fajla nije učitano.",
+        f"{personal}: ODBIJENO: ceo fajl (PERSONAL_DATA)",
     ]

@@ -193,9 +193,15 @@ def test_parse_numbers_on_str_dtype_and_empty():
 
 def test_not_ascii_names_look_alikes_and_other_letters_but_not_latin_ones():
     assert (
-        not_ascii("СSO01")
-        == " 'С' is the cyrillic capital letter es, not the Latin letter C: type C."
+        str(not_ascii("СSO01"))
+        == "'С' is the cyrillic capital letter es, not the Latin letter C: type C."
     )
-    assert not_ascii("Ж") == " 'Ж' (cyrillic capital letter zhe) is not a letter codes use."
-    assert not_ascii("Ž") == "" and not_ascii("CSO01") == "" and not_ascii(None) == ""
-    assert not_ascii("ＣＳＯ01") == ""  # full-width: folded, so the code matches
+    assert str(not_ascii("ЖМ")) == (
+        "'Ж' (cyrillic capital letter zhe) is not a letter codes use; 'М' is the cyrillic"
+        " capital letter em, not the Latin letter M: type M."
+    )
+    assert not_ascii("СSO01").render("sr-Latn") == (
+        "'С' je cyrillic capital letter es, a ne latinično slovo C: otkucajte C."
+    )
+    assert not_ascii("Ž") is None and not_ascii("CSO01") is None and not_ascii(None) is None
+    assert not_ascii("ＣＳＯ01") is None  # full-width: folded, so the code matches

@@ -53,6 +53,8 @@ def _edited(tmp_path, name, old, new):
          "unknown dimension colour"),
         ("areas.csv", "M-NIS,Niš,MUNICIPALITY,R-JIS", "M-NIS,Niš,MUNICIPALITY,R-XXX", "M-NIS"),
         ("catalogue.yaml", "time: last", "time: average", "time must be sum or last"),
+        ("organisations.csv", "M-NIS,2012Q4,,sr-Cyrl", "M-NIS,2012Q4,,sr-Cyrillic",
+         "CSO12: language 'sr-Cyrillic' is not one of sr-Latn, sr-Cyrl, en"),
     ],
 )  # fmt: skip
 def test_a_broken_reference_file_fails_at_load_naming_file_and_problem(

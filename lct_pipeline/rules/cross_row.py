@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline.contract import DIMENSION_COLUMNS
+from lct_pipeline.i18n import N_, Msg
 from lct_pipeline.reference import TOTAL
 
 OUTLIER_FLOOR = 20
@@ -47,18 +48,22 @@ CONSISTENCY = (
         smaller="RECOMMENDATIONS_ADOPTED",
         larger="RECOMMENDATIONS_SUBMITTED",
         flagged="RECOMMENDATIONS_ADOPTED",
-        message="RECOMMENDATIONS_ADOPTED ({adopted_gt_submitted_smaller}) is more than"
-        " RECOMMENDATIONS_SUBMITTED ({adopted_gt_submitted_larger}) in the same quarter;"
-        " check both figures.",
+        message=N_(
+            "RECOMMENDATIONS_ADOPTED ({adopted_gt_submitted_smaller}) is more than"
+            " RECOMMENDATIONS_SUBMITTED ({adopted_gt_submitted_larger}) in the same quarter;"
+            " check both figures."
+        ),
     ),
     Consistency(
         "SERVICES_LT_ASSISTED",
         smaller="VOT_ASSISTED",
         larger="SERVICES_PROVIDED",
         flagged="SERVICES_PROVIDED",
-        message="SERVICES_PROVIDED adds up to {services_lt_assisted_larger}, fewer than"
-        " VOT_ASSISTED ({services_lt_assisted_smaller}) in the same quarter, while every"
-        " assisted victim receives at least one service; check both figures.",
+        message=N_(
+            "SERVICES_PROVIDED adds up to {services_lt_assisted_larger}, fewer than"
+            " VOT_ASSISTED ({services_lt_assisted_smaller}) in the same quarter, while every"
+            " assisted victim receives at least one service; check both figures."
+        ),
     ),
 )
 
@@ -73,7 +78,7 @@ def value_key_labels(frame: pd.DataFrame) -> pd.Series:
     ]
     parts = [", ".join(p for p in row if isinstance(p, str)) for row in zip(*given, strict=True)]
     labels = [
-        f"{element} ({part or 'total'})"
+        f"{element} ({part})" if part else Msg(N_("{element} (total)"), {"element": element})
         for element, part in zip(frame["element"].fillna(""), parts, strict=True)
     ]
     return pd.Series(labels, index=frame.index, dtype=object)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, REQUIRED, VALUES
+from lct_pipeline.i18n import N_, Msg
 from lct_pipeline.reference import Reference
 from lct_pipeline.rules import cross_row, suites
 from lct_pipeline.rules.checker import Checker, Outcome
@@ -130,8 +131,13 @@ def judge_measures(
         suites.measures_row_rules(reference, current),
         suites.measures_slice_rules(),
         lambda frame, passed: None,
-        lambda frame: (
-            "measure " + frame["measure"].fillna("") + " of plan " + frame["plan"].fillna("")
+        lambda frame: pd.Series(
+            [
+                Msg(N_("measure {measure} of plan {plan}"), {"measure": m, "plan": p})
+                for m, p in zip(frame["measure"].fillna(""), frame["plan"].fillna(""), strict=True)
+            ],
+            index=frame.index,
+            dtype=object,
         ),
         checker,
     )

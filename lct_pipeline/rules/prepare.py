@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline.contract import DIMENSION_COLUMNS
+from lct_pipeline.i18n import N_, Msg
 from lct_pipeline.normalise import (
     normalise_code,
     normalise_codes,
@@ -60,7 +61,7 @@ def _number_hint(raw: pd.Series, number: pd.Series) -> pd.Series:
             parse_number(raw[i])
         except ValueError as exc:
             if str(exc) != "not a number":
-                hint[i] = f" ({exc})"
+                hint[i] = Msg(N_(" ({reason})"), {"reason": Msg(str(exc))})
     return hint
 
 
@@ -79,11 +80,8 @@ def _common(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     last = {o.code: quarter_number(o.active_to) for o in orgs if o.active_to}
     frame["active_from_number"] = frame["org"].map(first).astype("float64")
     frame["active_to_number"] = frame["org"].map(last).astype("float64")
-    spans = {
-        o.code: f"from {o.active_from}" + (f" to {o.active_to}" if o.active_to else "")
-        for o in orgs
-    }
-    frame["active_span"] = frame["org"].map(spans)
+    frame["active_from"] = frame["org"].map({o.code: o.active_from for o in orgs})
+    frame["active_to"] = frame["org"].map({o.code: o.active_to for o in orgs if o.active_to})
     # Rows whose org or period is invalid form slices of their own, named by the code
     # typed; text that is no code at all (a signature line under the table: a name and a
     # phone number) names no slice and no submission id.
@@ -172,7 +170,7 @@ def prepare_measures(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     frame["status_code"] = normalise_codes(frame["status"])
     for column, number in (("planned_budget_eur", "planned"), ("spent_budget_eur", "spent")):
         frame[f"{number}_number"] = parse_numbers(frame[column])
-        frame[f"{number}_hint"] = _number_hint(frame[column], frame[f"{number}_number"])
+        frame[f"{column}_hint"] = _number_hint(frame[column], frame[f"{number}_number"])
         frame[f"{number}_content"] = _content(frame[f"{number}_number"], frame[column])
     frame["due_period_norm"] = frame["due_period"].map(parse_period, na_action="ignore")
     frame["due_period_number"] = quarter_numbers(frame["due_period_norm"])

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline.contract import CODE_COLUMNS, DIMENSION_COLUMNS
+from lct_pipeline.i18n import Msg, dumps, fields
 from lct_pipeline.normalise import not_ascii
 from lct_pipeline.rules.precedence import ABOUT_THE_FILE, NO_RULE, REJECTION
 
@@ -144,24 +145,25 @@ def staged_measures(rows: pd.DataFrame, kept: pd.Series) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-class _Fields(Mapping[str, str]):
-    """A row's cells as message text: whole numbers without '.0', blanks as ''."""
-
-    def __init__(self, row: Mapping[str, Any], value: object, column: str):
-        self._row, self._value, self._column = row, value, column
-
-    def __getitem__(self, key: str) -> str:
-        if key == "value":
-            return _text(self._value)
-        if key == "column":
-            return self._column
-        return _text(self._row[key])
-
-    def __iter__(self):
-        return iter(self._row)
-
-    def __len__(self) -> int:
-        return len(self._row)
+def _row_message(message: Msg, row: Mapping[str, Any], value: object, column: str) -> Msg:
+    """The rule's message with the row's fields filled in: ``{value}`` the reported cell
+    as typed, ``{column}`` its column, ``{hint}`` why its number could not be read, any
+    other field the row's column of that name (whole numbers without '.0', blanks '')."""
+    args = dict(message.args)
+    for name in fields(message.id):
+        if name in args:
+            continue
+        if name == "value":
+            args[name] = _text(value)
+        elif name == "column":
+            args[name] = column
+        elif name == "hint":
+            hint = row.get(f"{column}_hint")
+            args[name] = hint if isinstance(hint, Msg) else ""
+        else:
+            cell = row[name]
+            args[name] = cell if isinstance(cell, Msg) else _text(cell)
+    return Msg(message.id, args)
 
 
 def _text(value: object) -> str:
@@ -192,7 +194,9 @@ def issues(
         raw = row.get(column)
         # A code that failed because of a letter from another script says which one.
         rejected_code = column in CODE_COLUMNS and rule.severity == REJECTION
-        hint = not_ascii(raw) if rejected_code else ""
+        parts = [_row_message(rule.message, row, raw, column)]
+        if rejected_code and (hint := not_ascii(raw)) is not None:
+            parts.append(hint)
         lines.append(
             {
                 "submission_id": row["submission_id"],
@@ -202,7 +206,8 @@ def issues(
                 "column_name": column,
                 "raw_value": None if pd.isna(raw) else str(raw),
                 "reason_code": rule.reason_code,
-                "message": rule.message.format_map(_Fields(row, raw, column)) + hint,
+                "message": " ".join(part.render() for part in parts),
+                "message_key": dumps(parts),
                 "severity": rule.severity,
             }
         )
@@ -215,6 +220,7 @@ def issues(
         "raw_value",
         "reason_code",
         "message",
+        "message_key",
         "severity",
     ]
     return pd.DataFrame(lines, columns=columns)

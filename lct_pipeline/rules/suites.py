@@ -20,6 +20,7 @@ from typing import Any
 
 from lct_pipeline import periods
 from lct_pipeline.contract import DIMENSION_COLUMNS, REQUIRED
+from lct_pipeline.i18n import N_, Msg
 from lct_pipeline.reference import TOTAL, Reference
 from lct_pipeline.rules.cross_row import CONSISTENCY, OUTLIER_FACTOR, OUTLIER_FLOOR
 from lct_pipeline.rules.precedence import REJECTION, REJECTIONS, WARNING, WARNINGS
@@ -38,8 +39,9 @@ class Rule:
     expectation: str  # a class of great_expectations.expectations
     arguments: Mapping[str, Any]  # the expectation's columns and bounds
     description: str  # the rule in a sentence, shown in Data Docs
-    # To the CSO: {value} is the reported cell as typed, {name} any column of the row.
-    message: str
+    # To the CSO, in their language (lct_pipeline.i18n): its own arguments, and
+    # {value} for the reported cell as typed, {name} for any column of the row.
+    message: Msg
     severity: str = REJECTION
     # A helper column naming the reported column row by row, where it varies ('column'
     # is the fallback).
@@ -56,13 +58,21 @@ def _codes(codes: Sequence[object]) -> str:
     return listed + (", ... (see the reference data)" if len(codes) > _LISTED else "")
 
 
+def _listed(codes: Sequence[object]) -> str | Msg:
+    """``_codes`` for a message: the codes, and in the CSO's words where the list is cut."""
+    listed = ", ".join(str(code) for code in codes[:_LISTED])
+    if len(codes) <= _LISTED:
+        return listed
+    return Msg(N_("{codes}, ... (see the reference data)"), {"codes": listed})
+
+
 def _in_set(
     reason: str,
     column: str,
     helper: str,
     allowed: Sequence[object],
     description: str | None = None,
-    message: str | None = None,
+    message: Msg | None = None,
 ) -> Rule:
     return Rule(
         reason,
@@ -70,7 +80,11 @@ def _in_set(
         "ExpectColumnValuesToBeInSet",
         {"column": helper, "value_set": list(allowed)},
         description or f"{column} is one of {_codes(allowed)}",
-        message or f"{column} '{{value}}' is not one of {_codes(allowed)}.",
+        message
+        or Msg(
+            N_("{column} '{value}' is not one of {codes}."),
+            {"column": column, "codes": _listed(allowed)},
+        ),
     )
 
 
@@ -79,7 +93,7 @@ def _between(
     column: str,
     helper: str,
     description: str,
-    message: str,
+    message: Msg,
     minimum: float | None = None,
     maximum: float | None = None,
 ) -> Rule:
@@ -94,7 +108,7 @@ def _between(
     )
 
 
-def _not_null(reason: str, column: str, helper: str, description: str, message: str) -> Rule:
+def _not_null(reason: str, column: str, helper: str, description: str, message: Msg) -> Rule:
     return Rule(
         reason, column, "ExpectColumnValuesToNotBeNull", {"column": helper}, description, message
     )
@@ -106,7 +120,7 @@ def _at_most(
     larger: str,
     smaller: str,
     description: str,
-    message: str,
+    message: Msg,
     severity: str = REJECTION,
 ) -> Rule:
     """Where both helper columns hold a number, ``smaller`` may not exceed ``larger``."""
@@ -127,10 +141,16 @@ def _at_most(
     )
 
 
-_MISSING_HINTS = {
-    "value": " Write 0 if there were none: an empty cell is missing data.",
-    "period": " Write the quarter, e.g. 2013Q1.",
-    "due_period": " Write the quarter the measure is due, e.g. 2013Q4.",
+_MISSING = N_("{column} is empty; every row needs it.")
+_MISSING_WITH_HINT = {
+    "value": N_(
+        "{column} is empty; every row needs it. Write 0 if there were none: an empty cell is"
+        " missing data."
+    ),
+    "period": N_("{column} is empty; every row needs it. Write the quarter, e.g. 2013Q1."),
+    "due_period": N_(
+        "{column} is empty; every row needs it. Write the quarter the measure is due, e.g. 2013Q4."
+    ),
 }
 
 
@@ -141,7 +161,7 @@ def _required(record_type: str) -> list[Rule]:
             column,
             column,
             f"{column} is given",
-            f"{column} is empty; every row needs it.{_MISSING_HINTS.get(column, '')}",
+            Msg(_MISSING_WITH_HINT.get(column, _MISSING), {"column": column}),
         )
         for column in REQUIRED[record_type]
     ]
@@ -156,14 +176,22 @@ def _quarter(column: str, helper: str) -> list[Rule]:
             column,
             helper,
             f"{column} is a quarter such as 2013Q1",
-            f"{column} '{{value}}' is not a quarter; write it as 2013Q1 (or 2013-Q1, Q1 2013).",
+            Msg(
+                N_(
+                    "{column} '{value}' is not a quarter; write it as 2013Q1 (or 2013-Q1, Q1 2013)."
+                ),
+                {"column": column},
+            ),
         ),
         _between(
             "BAD_PERIOD",
             column,
             helper,
             f"{column} is {start} or later (quarters as numbers: {quarter_number(start)})",
-            f"{column} '{{value}}' is before {start}, the programme's first quarter.",
+            Msg(
+                N_("{column} '{value}' is before {start}, the programme's first quarter."),
+                {"column": column, "start": start},
+            ),
             minimum=quarter_number(start),
         ),
     ]
@@ -179,8 +207,13 @@ def _organisation_and_period(reference: Reference, current: str) -> list[Rule]:
             "org",
             orgs,
             description=f"org_code is an organisation of the registry ({_codes(orgs)})",
-            message="org_code '{value}' is not in the organisation registry; use your"
-            f" organisation's code ({_codes(orgs)}).",
+            message=Msg(
+                N_(
+                    "org_code '{value}' is not in the organisation registry; use your"
+                    " organisation's code ({codes})."
+                ),
+                {"codes": _listed(orgs)},
+            ),
         ),
         *_quarter("period", "period_number"),
         _between(
@@ -188,8 +221,13 @@ def _organisation_and_period(reference: Reference, current: str) -> list[Rule]:
             "period",
             "period_number",
             f"period is not after the current quarter {current} ({quarter_number(current)})",
-            f"period '{{value}}' is after the current quarter {current}; a quarter is reported"
-            " once it has begun.",
+            Msg(
+                N_(
+                    "{column} '{value}' is after the current quarter {current}; a quarter is"
+                    " reported once it has begun."
+                ),
+                {"current": current},
+            ),
             maximum=quarter_number(current),
         ),
     ]
@@ -201,7 +239,8 @@ def _organisation_and_period(reference: Reference, current: str) -> list[Rule]:
         if o.active_from > periods.PROGRAMME_START
     ]
     ended = [f"{o.code} to {o.active_to}" for o in reference.organisations.values() if o.active_to]
-    inactive = "{org} is active {active_span} and cannot report {period_norm}."
+    not_yet = Msg(N_("{org} is active from {active_from} and cannot report {period_norm}."))
+    ended_then = Msg(N_("{org} reported until {active_to} and cannot report {period_norm}."))
     rules += [
         _at_most(
             "ORG_INACTIVE",
@@ -210,7 +249,7 @@ def _organisation_and_period(reference: Reference, current: str) -> list[Rule]:
             "active_from_number",
             "period is not before the organisation's first active quarter"
             f" (registry: {_codes(late) or f'all from {periods.PROGRAMME_START}'})",
-            inactive,
+            not_yet,
         ),
         _at_most(
             "ORG_INACTIVE",
@@ -219,7 +258,7 @@ def _organisation_and_period(reference: Reference, current: str) -> list[Rule]:
             "period_number",
             "period is not after the organisation's last active quarter"
             f" (registry: {_codes(ended) or 'none has ended'})",
-            inactive,
+            ended_then,
         ),
     ]
     return rules
@@ -237,7 +276,10 @@ def _dimensions(reference: Reference) -> list[Rule]:
                 name,
                 f"{name}_code",
                 [*members, TOTAL],
-                message=f"{name} '{{value}}' is not one of {_codes(members)}.",
+                message=Msg(
+                    N_("{column} '{value}' is not one of {codes}."),
+                    {"column": name, "codes": _listed(members)},
+                ),
             )
         )
         without = sorted(e.code for e in elements if name not in e.dimensions)
@@ -249,8 +291,13 @@ def _dimensions(reference: Reference) -> list[Rule]:
                     "ExpectColumnValuesToBeNull",
                     {"column": f"{name}_unused"},
                     f"{name} is empty or {TOTAL} for {_codes(without)}",
-                    f"{{element}} is not broken down by {name}; leave {name} empty"
-                    " (it holds '{value}').",
+                    Msg(
+                        N_(
+                            "{element} is not broken down by {column}; leave {column} empty"
+                            " (it holds '{value}')."
+                        ),
+                        {"column": name},
+                    ),
                 )
             )
     return rules
@@ -273,8 +320,12 @@ def _disaggregation(reference: Reference) -> Rule:
             "ignore_row_if": "either_value_is_missing",
         },
         f"a detail row gives every dimension of its element ({'; '.join(broken_down)})",
-        "{element} needs all of {element_dimensions} on a detail row, or none of them on a"
-        " total row; {column} is empty.",
+        Msg(
+            N_(
+                "{element} needs all of {element_dimensions} on a detail row, or none of them"
+                " on a total row; {column} is empty."
+            )
+        ),
         column_from="first_blank_dimension",
     )
 
@@ -287,14 +338,16 @@ def _count(reference: Reference) -> list[Rule]:
             "value",
             "value_number",
             "value is a number (decimal comma or point)",
-            "value '{value}' is not a number{value_hint}; write the count in digits, e.g. 12.",
+            Msg(
+                N_("{column} '{value}' is not a number{hint}; write the count in digits, e.g. 12.")
+            ),
         ),
         _between(
             "NEGATIVE_VALUE",
             "value",
             "value_number",
             "value is 0 or more",
-            "value '{value}' is negative; a count is 0 or more.",
+            Msg(N_("{column} '{value}' is negative; a count is 0 or more.")),
             minimum=0,
         ),
         _between(
@@ -302,7 +355,12 @@ def _count(reference: Reference) -> list[Rule]:
             "value",
             "value_fraction",
             "value is a whole number (its fraction is 0)",
-            "value '{value}' is not a whole number; {element} counts whole persons or events.",
+            Msg(
+                N_(
+                    "{column} '{value}' is not a whole number; {element} counts whole persons or"
+                    " events."
+                )
+            ),
             minimum=0,
             maximum=0,
         ),
@@ -315,8 +373,12 @@ def _count(reference: Reference) -> list[Rule]:
             "element_max",
             "value_number",
             f"value is at most its element's largest plausible value ({_codes(maxima)})",
-            "value '{value}' is above {element_max}, the largest plausible {element} of one"
-            " row; check it for a typing error.",
+            Msg(
+                N_(
+                    "{column} '{value}' is above {element_max}, the largest plausible {element} of"
+                    " one row; check it for a typing error."
+                )
+            ),
         )
     )
     return rules
@@ -328,8 +390,12 @@ def _duplicates(what: str) -> Rule:
         "value" if what == "values" else "measure_code",
         "key_versions",
         f"no two rows of a slice give the same {what} key with different content",
-        "rows {key_rows} give {key_label} with different content ({key_values}); keep one row"
-        " and send the file again.",
+        Msg(
+            N_(
+                "rows {key_rows} give {key_label} with different content ({key_values}); keep"
+                " one row and send the file again."
+            )
+        ),
         maximum=1,
     )
 
@@ -341,23 +407,36 @@ def _personal_data(column: str) -> Rule:
         "ExpectColumnValuesToBeNull",
         {"column": "redacted"},
         f"{column} holds no personal data (JMBG, e-mail, phone number)",
-        "personal data ({redacted}) was removed before the row was stored; never write"
-        " personal numbers, e-mail addresses or phone numbers in a file.",
+        Msg(
+            N_(
+                "personal data ({redacted}) was removed before the row was stored; never write"
+                " personal numbers, e-mail addresses or phone numbers in a file."
+            )
+        ),
         severity=WARNING,
         column_from="redacted_column",
     )
 
 
 def _not_stored(record_type: str) -> Rule:
-    move = "move what it holds to comment" if record_type == "values" else "leave it out"
+    message = (
+        N_(
+            "{ignored}: not a column of the values table, so nothing typed there (in this row"
+            " or below) was stored; move what it holds to comment, or use the template's header."
+        )
+        if record_type == "values"
+        else N_(
+            "{ignored}: not a column of the measures table, so nothing typed there (in this"
+            " row or below) was stored; leave it out, or use the template's header."
+        )
+    )
     return Rule(
         "COLUMN_NOT_STORED",
         "ignored",
         "ExpectColumnValuesToBeNull",
         {"column": "ignored"},
         f"every filled cell is in a column of the {record_type} table",
-        f"{{ignored}}: not a column of the {record_type} table, so nothing typed there (in"
-        f" this row or below) was stored; {move}, or use the template's header.",
+        Msg(message),
         severity=WARNING,
         column_from="ignored_column",
     )
@@ -375,8 +454,10 @@ def values_row_rules(reference: Reference, current: str) -> list[Rule]:
             "element",
             elements,
             description=f"data_element is in the catalogue ({_codes(elements)})",
-            message="data_element '{value}' is not in the catalogue; use one of"
-            f" {_codes(elements)}.",
+            message=Msg(
+                N_("data_element '{value}' is not in the catalogue; use one of {codes}."),
+                {"codes": _listed(elements)},
+            ),
         ),
         *_dimensions(reference),
         _disaggregation(reference),
@@ -399,8 +480,13 @@ def values_slice_rules(reference: Reference) -> list[Rule]:
                 "ignore_row_if": "either_value_is_missing",
             },
             "a total row equals the sum of its slice's accepted detail rows",
-            "the total row gives {value} but the detail rows of {element} add up to"
-            " {detail_sum}; correct the total or the detail rows (the detail rows were kept).",
+            Msg(
+                N_(
+                    "the total row gives {value} but the detail rows of {element} add up to"
+                    " {detail_sum}; correct the total or the detail rows (the detail rows were"
+                    " kept)."
+                )
+            ),
         ),
         _at_most(
             "OUTLIER",
@@ -409,8 +495,13 @@ def values_slice_rules(reference: Reference) -> list[Rule]:
             "value_number",
             f"value is at most max({OUTLIER_FLOOR}, {OUTLIER_FACTOR} × the largest value of the"
             " same org, element and dimensions in the four previous quarters)",
-            "value {value} is above {outlier_limit}, the most expected from {key_label} after"
-            " the four previous quarters (largest: {history_max}); check that it is right.",
+            Msg(
+                N_(
+                    "{column} {value} is above {outlier_limit}, the most expected from {key_label}"
+                    " after the four previous quarters (largest: {history_max}); check that it"
+                    " is right."
+                )
+            ),
             severity=WARNING,
         ),
     ]
@@ -423,7 +514,7 @@ def values_slice_rules(reference: Reference) -> list[Rule]:
                     check.larger_column,
                     check.smaller_column,
                     f"in a slice, {check.smaller} is at most {check.larger}",
-                    check.message,
+                    Msg(check.message),
                     severity=WARNING,
                 )
             )
@@ -434,8 +525,13 @@ def values_slice_rules(reference: Reference) -> list[Rule]:
             "ExpectColumnValueLengthsToBeBetween",
             {"column": "comment", "max_value": COMMENT_LIMIT},
             f"comment is at most {COMMENT_LIMIT} characters",
-            f"the comment is longer than {COMMENT_LIMIT} characters; only the first"
-            f" {COMMENT_LIMIT} were kept.",
+            Msg(
+                N_(
+                    "the comment is longer than {limit} characters; only the first {limit} were"
+                    " kept."
+                ),
+                {"limit": COMMENT_LIMIT},
+            ),
             severity=WARNING,
         ),
         _personal_data("comment"),
@@ -460,8 +556,13 @@ def measures_row_rules(reference: Reference, current: str) -> list[Rule]:
                 column,
                 f"{helper}_number",
                 f"{column} is a number (decimal comma or point)",
-                f"{column} '{{value}}' is not a number{{{helper}_hint}}; write the amount in"
-                " euros in digits, e.g. 1250,50.",
+                Msg(
+                    N_(
+                        "{column} '{value}' is not a number{hint}; write the amount in euros in"
+                        " digits, e.g. 1250,50."
+                    ),
+                    {"column": column},
+                ),
             )
         )
     for column, helper in (("planned_budget_eur", "planned"), ("spent_budget_eur", "spent")):
@@ -471,7 +572,10 @@ def measures_row_rules(reference: Reference, current: str) -> list[Rule]:
                 column,
                 f"{helper}_number",
                 f"{column} is 0 or more",
-                f"{column} '{{value}}' is negative; an amount is 0 or more.",
+                Msg(
+                    N_("{column} '{value}' is negative; an amount is 0 or more."),
+                    {"column": column},
+                ),
                 minimum=0,
             )
         )
@@ -488,8 +592,12 @@ def measures_slice_rules() -> list[Rule]:
             "planned_number",
             "spent_number",
             "spent_budget_eur is at most planned_budget_eur",
-            "spent_budget_eur {value} is more than planned_budget_eur {planned_budget_eur};"
-            " check both amounts.",
+            Msg(
+                N_(
+                    "spent_budget_eur {value} is more than planned_budget_eur"
+                    " {planned_budget_eur}; check both amounts."
+                )
+            ),
             severity=WARNING,
         ),
         _personal_data("measure_title"),

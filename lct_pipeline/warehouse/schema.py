@@ -22,8 +22,9 @@ from lct_pipeline.warehouse.views import all_views, create_views
 
 # 2: the star schema; 4: indicator parts and quarter versions (freshness); 5: raw rows
 # name the columns they did not store instead of keeping their cells (SPEC §5), and a
-# file rejected whole keeps the org code its rows give (raw_files.org_hint).
-SCHEMA_VERSION = 5
+# file rejected whole keeps the org code its rows give (raw_files.org_hint); 6: messages
+# are also kept as message ids and arguments, for feedback in the CSO's language (SPEC §11).
+SCHEMA_VERSION = 6
 SCHEMA_LOCK_ID = 741_952_001
 
 schema_info = sa.Table(
@@ -56,6 +57,14 @@ def _upgrade_to_5(conn: sa.Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE raw_rows DROP COLUMN extra")
 
 
+def _upgrade_to_6(conn: sa.Connection) -> None:
+    """Messages stored before version 6 have no ``message_key``: their feedback stays in
+    English until their quarter is validated again."""
+    for table in ("raw_files", "row_issues"):
+        if "message_key" not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN message_key TEXT")
+
+
 def ensure_schema(engine: sa.Engine) -> None:
     """Create what is missing, record the version, (re)create changed views; safe on every run."""
     views_hash = hashlib.sha256(repr(all_views()).encode()).hexdigest()
@@ -67,6 +76,7 @@ def ensure_schema(engine: sa.Engine) -> None:
         info = dict(conn.execute(sa.select(schema_info.c.key, schema_info.c.value)).all())
         if info.get("schema_version") != str(SCHEMA_VERSION):
             _upgrade_to_5(conn)
+            _upgrade_to_6(conn)
             _set_info(conn, "schema_version", str(SCHEMA_VERSION))
         # Views are recreated only when their definitions changed, so concurrent
         # runs do not take DDL locks on every start.

@@ -26,6 +26,7 @@ raw_files = sa.Table(
     sa.Column("reason_code", sa.String(32)),
     sa.Column("sheet", sa.Text, nullable=False, server_default=""),
     sa.Column("message", sa.Text),
+    sa.Column("message_key", sa.Text),  # the message in any language (lct_pipeline.i18n)
     sa.Column("rows_read", sa.Integer, nullable=False),
     # A file rejected whole keeps none of its rows; the organisation code most of them
     # give is kept, so its feedback goes to that CSO (SPEC §9).
@@ -51,6 +52,24 @@ raw_rows = sa.Table(
     # (e.g. "comment: e-mail"); validation turns it into a warning for the CSO.
     sa.Column("redacted", sa.Text),
     sa.Index("ix_raw_rows_period", "period_norm"),
+)
+
+# A returned template's pre-filled rows left empty (SPEC §11): missing data, not data rows.
+# No stage counts or validates them; the submission's feedback lists them as not
+# reported. Screened for personal data like raw rows. (A table of its own, created on
+# an older warehouse by ``ensure_schema``'s create_all, so raw_rows stays the data rows
+# that the accounting of SPEC §5 and §8 adds up.)
+raw_not_reported = sa.Table(
+    "raw_not_reported",
+    metadata,
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("raw_files.sha256"), primary_key=True),
+    sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
+    sa.Column("row_number", sa.Integer, primary_key=True),
+    sa.Column("record_type", sa.String(16), nullable=False),
+    sa.Column("period_norm", sa.String(6)),
+    sa.Column("org_norm", sa.Text),
+    *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
+    sa.Column("redacted", sa.Text),
 )
 
 

@@ -88,6 +88,7 @@ row_issues = sa.Table(
     sa.Column("column_name", sa.Text, nullable=False, server_default=""),
     sa.Column("raw_value", sa.Text),
     sa.Column("reason_code", sa.String(40), nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),  # in English, as the views show it
+    sa.Column("message_key", sa.Text),  # the message in any language (lct_pipeline.i18n)
     sa.Column("severity", sa.String(10), nullable=False),  # rejection | warning
 )
