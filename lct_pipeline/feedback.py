@@ -50,6 +50,12 @@ SLICE_COLUMNS = {
 }
 SHEETS = {"summary": N_("summary"), REJECTION: N_("rejections"), WARNING: N_("warnings")}
 SEVERITY = {REJECTION: N_("rejection"), WARNING: N_("warning")}
+STATUS = {
+    "accepted": N_("accepted"),
+    "partial": N_("partly accepted"),
+    "rejected": N_("rejected"),
+    "superseded": N_("superseded"),
+}
 _SEVERITY_COLUMN = N_("severity")
 _REASONS_TITLE = N_("Rows per reason")
 # What each reason code means, beside the code itself (codes never change, SPEC §11).
@@ -205,7 +211,9 @@ def _sheets(
         Table(
             "summary",
             what_to_fix(source_file, file_slices, issues, language),
-            file_slices[list(SLICE_COLUMNS)].rename(columns=_headers(SLICE_COLUMNS, language)),
+            file_slices[list(SLICE_COLUMNS)]
+            .assign(status=file_slices["status"].map(lambda s: _t(STATUS.get(s, s), language)))
+            .rename(columns=_headers(SLICE_COLUMNS, language)),
         ),
         Table("reasons", _t(_REASONS_TITLE, language), reasons),
     )

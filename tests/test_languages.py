@@ -144,6 +144,10 @@ def test_feedback_speaks_the_language_of_the_registry(feedback):
         "1 од 2 редова фајла 2013Q1/cso12.csv одбијено је и није учитано: исправите их како"
         " пише на листу 'одбијени редови' и поново пошаљите исправљен фајл."
     )
+    slice_rows = [row for row in cyrillic["преглед"] if row[0] == "CSO12"]
+    assert [row[:4] for row in slice_rows] == [
+        ("CSO12", "2013Q1", "values", "делимично прихваћено")
+    ]
     assert cyrillic["одбијени редови"] == [
         ("лист", "ред", "колона", "вредност у фајлу", "разлог", "шта треба урадити"),
         (None, 2, "value", "-2", "NEGATIVE_VALUE", "value '-2' је негативно; број је 0 или више."),
