@@ -26,7 +26,8 @@ def cso_feedback(
     """A feedback workbook and CSV per submission file, to send back to the CSO.
 
     Its first line says what to fix; its sheets list the rejected rows and the
-    warnings with row numbers and messages. Files are kept per CSO under
+    warnings with row numbers and messages, and the rows of a returned template left
+    empty (not reported). Files are kept per CSO under
     ``feedback/<org>/`` in the extracts folder; re-running a quarter replaces them.
     """
     period = quarter_of(context)
@@ -42,6 +43,7 @@ def cso_feedback(
                 "feedback": f.xlsx.relative_to(root).as_posix(),
                 "rejected": f.rejected,
                 "warnings": f.warnings,
+                "not_reported": f.not_reported,
             }
             for f in written
         ]
@@ -51,6 +53,8 @@ def cso_feedback(
             "quarter": period,
             "dagster/row_count": len(written),
             "files_with_rejections": sum(f.rejected > 0 for f in written),
+            # Rows of returned templates left empty: missing data, listed in the feedback.
+            "rows_not_reported": sum(f.not_reported for f in written),
             "folder": dg.MetadataValue.path(str(root)),
             "feedback_files": markdown_table(listing),
         }

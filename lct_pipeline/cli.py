@@ -376,6 +376,11 @@ TEMPLATE_TEXT = {
     "plan": "{n} measure(s) of its plan",
     "no_plan": "no plan in the warehouse: measures left empty",
     "written": "{path}  {org} {period}: {rows} value rows, {plan}",
+    # lct validate, on a template with rows left empty (English until translated).
+    "not_reported": (
+        "{count} row(s) of the template left empty: not reported (missing data, never"
+        " counted as 0); type 0 where there were none"
+    ),
 }
 
 
@@ -498,6 +503,8 @@ def validate_files(paths: Sequence[Path], language: str | None = None) -> int:
         else:
             verdict = t(N_("OK: {rows} rows pass{warned}"), rows=check.rows, warned=warned)
         print(f"{check.path}: {verdict}")
+        if check.not_reported:
+            print(f"{check.path}: {t(TEMPLATE_TEXT['not_reported'], count=check.not_reported)}")
     return 1 if any(check.rejected for check in checks) else 0
 
 

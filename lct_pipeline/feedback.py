@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 import sqlalchemy as sa
 
+from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import atomic_write_bytes
 from lct_pipeline.extracts.layout import Sheet, Table
@@ -24,7 +25,7 @@ from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, Msg, render_stored
 from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.warehouse.reads import read_frame
-from lct_pipeline.warehouse.tables_raw import raw_files
+from lct_pipeline.warehouse.tables_raw import raw_files, raw_not_reported
 from lct_pipeline.warehouse.tables_validated import row_issues, slices
 
 FOLDER = "feedback"
@@ -58,6 +59,29 @@ STATUS = {
 }
 _SEVERITY_COLUMN = N_("severity")
 _REASONS_TITLE = N_("Rows per reason")
+# Rows of a returned template left empty (SPEC §11): listed, never rejected. English for
+# now; rendered through the catalogues, so they speak the CSO's language once translated.
+NOT_REPORTED_TEXT = {
+    "sheet": "not reported",
+    "summary": (
+        "{rows} row(s) of the template were left empty: they are not reported (missing data,"
+        " never counted as 0) and listed in the sheet '{sheet}'. Send a correction with"
+        " the figures, 0 where there were none."
+    ),
+    "what": "data element or measure",
+    "breakdown": "breakdown",
+    "total": "total",
+    "severity": "not reported",
+    "values": (
+        "{what} ({breakdown}) was left empty: not reported (missing data). Send the figure,"
+        " or 0 if there were none."
+    ),
+    "measures": (
+        "measure {what} was left empty (no status, no spent budget): not reported. Send its"
+        " status and the budget spent so far."
+    ),
+}
+_TYPED = {"values": "value", "measures": "status, spent_budget_eur"}
 # What each reason code means, beside the code itself (codes never change, SPEC §11).
 REASON_MEANINGS = {
     "UNREADABLE_FILE": N_("the file could not be read"),
@@ -101,6 +125,7 @@ class Feedback:
     rejected: int  # rejected rows (1 for a file rejected whole)
     warnings: int
     language: str = DEFAULT_LANGUAGE
+    not_reported: int = 0  # rows of a template left empty (SPEC §11)
 
 
 def _t(message_id: str, language: str, **args: object) -> str:
@@ -182,12 +207,77 @@ def _issue_table(issues: pd.DataFrame, severity: str, language: str) -> pd.DataF
     return frame.reset_index(drop=True)
 
 
+def _not_reported(rows: pd.DataFrame) -> pd.DataFrame:
+    """A template's rows left empty, one line each: where, and what was not reported."""
+    dims = [d for d in DIMENSION_COLUMNS if d in rows.columns]
+
+    def breakdown(row) -> str:
+        if row["record_type"] != "values":
+            return ""
+        given = [f"{d} {row[d]}" for d in dims if isinstance(row[d], str) and row[d] != "_T"]
+        return ", ".join(given) or NOT_REPORTED_TEXT["total"]
+
+    def what(row) -> str:
+        if row["record_type"] == "values":
+            return str(row["data_element"])
+        title = f": {row['measure_title']}" if isinstance(row["measure_title"], str) else ""
+        return f"{row['plan_code']} {row['measure_code']}{title}"
+
+    # The values first, as in the template; then the measures.
+    rows = rows.assign(later=rows["record_type"] != "values")
+    rows = rows.sort_values(["later", "sheet", "row_number"], kind="stable")
+    return pd.DataFrame(
+        {
+            "sheet": rows["sheet"],
+            "row_number": rows["row_number"].astype("Int64"),
+            "org_code": rows["org_code"],
+            "period": rows["period"],
+            "record_type": rows["record_type"],
+            "what": [what(r) for _, r in rows.iterrows()],
+            "breakdown": [breakdown(r) for _, r in rows.iterrows()],
+        }
+    ).reset_index(drop=True)
+
+
+def _not_reported_table(unreported: pd.DataFrame, language: str) -> pd.DataFrame:
+    headers = {
+        "sheet": _t(ISSUE_COLUMNS["sheet"], language),
+        "row_number": _t(ISSUE_COLUMNS["row_number"], language),
+        "org_code": _t(SLICE_COLUMNS["org_code"], language),
+        "period": _t(SLICE_COLUMNS["period"], language),
+        "what": _t(NOT_REPORTED_TEXT["what"], language),
+        "breakdown": _t(NOT_REPORTED_TEXT["breakdown"], language),
+    }
+    return unreported[list(headers)].rename(columns=headers)
+
+
+def _not_reported_issues(unreported: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The rows left empty as lines of the feedback CSV: no reason code, they are not
+    rejected."""
+    messages = [
+        _t(NOT_REPORTED_TEXT[r["record_type"]], language, what=r["what"], breakdown=r["breakdown"])
+        for _, r in unreported.iterrows()
+    ]
+    frame = pd.DataFrame(
+        {
+            "sheet": unreported["sheet"],
+            "row_number": unreported["row_number"],
+            "column_name": unreported["record_type"].map(_TYPED),
+            "raw_value": None,
+            "reason_code": "",
+            "message": messages,
+        }
+    )
+    return frame.rename(columns=_headers(ISSUE_COLUMNS, language))
+
+
 def _sheets(
     source_file: str,
     file_slices: pd.DataFrame,
     issues: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
     language: str,
+    unreported: pd.DataFrame | None = None,
 ) -> list[Sheet]:
     columns = {"severity": _SEVERITY_COLUMN, "reason_code": ISSUE_COLUMNS["reason_code"]}
     reasons = (
@@ -207,10 +297,16 @@ def _sheets(
         }
     )
     sheet = {s: _t(name, language) for s, name in SHEETS.items()}
+    first_line = what_to_fix(source_file, file_slices, issues, language)
+    not_reported = _t(NOT_REPORTED_TEXT["sheet"], language)
+    if unreported is not None and not unreported.empty:
+        first_line += " " + _t(
+            NOT_REPORTED_TEXT["summary"], language, rows=len(unreported), sheet=not_reported
+        )
     summary = (
         Table(
             "summary",
-            what_to_fix(source_file, file_slices, issues, language),
+            first_line,
             file_slices[list(SLICE_COLUMNS)]
             .assign(status=file_slices["status"].map(lambda s: _t(STATUS.get(s, s), language)))
             .rename(columns=_headers(SLICE_COLUMNS, language)),
@@ -221,16 +317,31 @@ def _sheets(
         Sheet(sheet["summary"], summary),
         Sheet(sheet[REJECTION], (Table("rejections", "", tables[REJECTION]),)),
         Sheet(sheet[WARNING], (Table("warnings", "", tables[WARNING]),)),
-    ]
-
-
-def _csv(tables: dict[str, pd.DataFrame], language: str) -> bytes:
-    """Rejections, then warnings, each marked with its severity."""
-    severity = _t(_SEVERITY_COLUMN, language)
-    both = pd.concat(
-        [tables[s].assign(**{severity: _t(SEVERITY[s], language)}) for s in (REJECTION, WARNING)],
-        ignore_index=True,
+    ] + (
+        [
+            Sheet(
+                not_reported,
+                (Table("not_reported", "", _not_reported_table(unreported, language)),),
+            )
+        ]
+        if unreported is not None and not unreported.empty
+        else []
     )
+
+
+def _csv(
+    tables: dict[str, pd.DataFrame], language: str, unreported: pd.DataFrame | None = None
+) -> bytes:
+    """Rejections, then warnings, each marked with its severity; then a template's rows
+    left empty, marked not reported."""
+    severity = _t(_SEVERITY_COLUMN, language)
+    parts = [
+        tables[s].assign(**{severity: _t(SEVERITY[s], language)}) for s in (REJECTION, WARNING)
+    ]
+    if unreported is not None and not unreported.empty:
+        empty = _not_reported_issues(unreported, language)
+        parts.append(empty.assign(**{severity: _t(NOT_REPORTED_TEXT["severity"], language)}))
+    both = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
     return csv_bytes(both[[severity, *_headers(ISSUE_COLUMNS, language).values()]])
 
 
@@ -284,6 +395,16 @@ def write_feedback(
                 raw_files.c.org_hint,
             ).where(raw_files.c.home_period.in_(homes)),
         )
+        # The rows left empty in returned templates (SPEC §11): listed as not reported.
+        n = raw_not_reported.c
+        unreported = read_frame(
+            conn,
+            sa.select(
+                n.sha256, n.sheet, n.row_number, n.record_type, n.data_element,
+                *(n[d] for d in DIMENSION_COLUMNS), n.plan_code, n.measure_code,
+                n.measure_title, n.org_norm.label("org_code"), n.period_norm.label("period"),
+            ).where(n.sha256.in_(here)),
+        )  # fmt: skip
     all_slices = all_slices.sort_values(
         ["source_file", "record_type", "org_code", "period"], kind="stable"
     )
@@ -318,11 +439,16 @@ def write_feedback(
         csv = base.with_name(f"{base.name}_feedback.csv")
         received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
         tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
+        empty = _not_reported(unreported[unreported["sha256"] == sha])
         book = workbook_bytes(
-            _sheets(source, mine, found, tables, language), title=source, created_at=received
+            _sheets(source, mine, found, tables, language, empty),
+            title=source,
+            created_at=received,
         )
         atomic_write_bytes(xlsx, book)
-        atomic_write_bytes(csv, _csv(tables, language))
+        atomic_write_bytes(csv, _csv(tables, language, empty))
         rejected = int((found["severity"] == REJECTION).sum())
-        written.append(Feedback(org, source, xlsx, csv, rejected, len(found) - rejected, language))
+        written.append(
+            Feedback(org, source, xlsx, csv, rejected, len(found) - rejected, language, len(empty))
+        )
     return written

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from lct_pipeline import periods
 from lct_pipeline.cli import main
 from lct_pipeline.reading import read_bytes, read_submission
 from lct_pipeline.templates import (
@@ -184,7 +185,7 @@ def test_a_filled_template_passes_validate_with_no_rejection_and_no_warning(
 
 
 def test_rows_left_empty_are_not_reported_and_missing_value_without_the_marker(
-    tmp_path, reference, template
+    workspace, tmp_path, reference, template, capsys
 ):
     left = {2, 50, 122, 135}  # two of PERSONS_CONTACTED, CONSULTATIONS_HELD, a VOT_ASSISTED
     returned = _fill(template, skip_values=left, skip_measures={3})
@@ -198,6 +199,13 @@ def test_rows_left_empty_are_not_reported_and_missing_value_without_the_marker(
         "PERSONS_CONTACTED", "PERSONS_CONTACTED", "CONSULTATIONS_HELD", "VOT_ASSISTED",
     ]  # fmt: skip
     assert empty["measures"][["row_number", "measure_code"]].values.tolist() == [[3, "M02"]]
+    assert main(["validate", "--lang", "en", str(tmp_path / "template.xlsx")]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said[-2].endswith("OK: 179 rows pass")
+    assert said[-1].endswith(
+        "5 row(s) of the template left empty: not reported (missing data, never counted as 0);"
+        " type 0 where there were none"
+    )
 
     # The same file without the marker is not a template: an empty value is MISSING_VALUE,
     # and the meaning column is a column not stored.
@@ -305,3 +313,91 @@ def test_a_template_saved_by_libreoffice_reads_the_same(tmp_path, reference, tem
     check = _check(tmp_path, reference, saved.read_bytes(), "saved.xlsx")
     assert (check.rows, check.rows_rejected, check.not_reported) == (181 - 2 + 2, 0, 3)
     assert check.issues.empty
+
+
+def test_a_returned_template_through_the_pipeline(workspace, reference, template):
+    """CSO05 returns its 2013Q4 template with four counts and a measure left empty: the
+    figures are the typed ones, nothing is stored for the empty rows, the feedback lists
+    them as not reported, and the next template carries the plan as reported."""
+    import dagster as dg
+
+    from assets.feedback import cso_feedback
+    from assets.ingestion import raw_submissions
+    from assets.templates import submission_templates
+    from assets.validation import validated_submissions
+    from assets.warehouse import data_values, measures
+    from resources import build_resources
+
+    left = {2, 50, 122, 135}
+    path = workspace.inbox / "2013Q4" / "lct_template_CSO05_2013Q4.xlsx"
+    path.parent.mkdir()
+    path.write_bytes(_fill(template, skip_values=left, skip_measures={3}))
+    os.utime(path, (1389340800, 1389340800))  # 2014-01-10
+    result = dg.materialize(
+        [raw_submissions, validated_submissions, data_values, measures, cso_feedback,
+         submission_templates],
+        partition_key=periods.partition_key(PERIOD),
+        resources=build_resources(),
+        instance=dg.DagsterInstance.ephemeral(),
+    )  # fmt: skip
+    assert result.success
+
+    engine = get_engine(workspace.warehouse_url)
+    with engine.connect() as conn:
+        submissions = pd.read_sql(sa.text("SELECT * FROM submissions"), conn)
+        stored = pd.read_sql(sa.text("SELECT * FROM data_values"), conn)
+        plan = pd.read_sql(sa.text("SELECT * FROM measures"), conn)
+        issues = pd.read_sql(
+            sa.text("SELECT * FROM rejections UNION ALL SELECT * FROM warnings"), conn
+        )
+        unreported = pd.read_sql(sa.text("SELECT * FROM raw_not_reported"), conn)
+    # A row left empty is no data row: the slices add up without it, none is rejected.
+    counts = submissions.set_index("record_type")[["status", "rows_total", "rows_accepted",
+                                                   "rows_rejected"]]  # fmt: skip
+    assert counts.loc["values"].tolist() == ["accepted", 177, 177, 0]
+    assert counts.loc["measures"].tolist() == ["accepted", 2, 2, 0]
+    assert issues.empty
+    assert len(unreported) == 5 and unreported["value"].isna().all()
+    # The figures are the typed ones; nothing (no zero) is stored for the rows left empty.
+    typed = {(e.code, m): _count(e.code, m) for e, m in value_keys(reference)}
+    skipped = [value_keys(reference)[r - 2] for r in sorted(left)]
+    for element, members in skipped:
+        del typed[element.code, members]
+    assert len(stored) == 177
+    assert stored["value"].sum() == sum(typed.values())
+    consultations = stored[stored["data_element"] == "CONSULTATIONS_HELD"]
+    assert consultations.empty  # its only row was left empty: missing, not 0
+    assert sorted(plan["measure_code"]) == ["M01", "M03"]
+
+    feedback = workspace.extracts / "feedback/CSO05/2013Q4_lct_template_cso05_2013q4_feedback"
+    book = openpyxl.load_workbook(feedback.with_suffix(".xlsx"))
+    sheet = book.worksheets[-1]
+    lines = [[c.value for c in row] for row in sheet.iter_rows(values_only=False)]
+    listed = [line for line in lines if line and isinstance(line[1], int)]
+    assert [line[1] for line in listed] == [2, 50, 122, 135, 3]
+    assert listed[0][4:6] == [
+        "PERSONS_CONTACTED",
+        "sex F, age_group CHILD, vulnerable_group CHILD_MOVE",
+    ]
+    assert listed[2][4:6] == ["CONSULTATIONS_HELD", "total"]
+    assert listed[4][4] == "LAP-PAN-2013 M02: =Info kampanja"
+    summary = " ".join(
+        str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value
+    )
+    assert "5 row(s) of the template were left empty" in summary
+    csv_text = feedback.with_suffix(".csv").read_text(encoding="utf-8-sig")
+    lines = csv_text.splitlines()
+    assert sum(line.startswith("not reported,values,") for line in lines) == 4
+    assert sum(line.startswith("not reported,measures,3,") for line in lines) == 1
+    assert "MISSING_VALUE" not in csv_text
+
+    # The next template of CSO05 for the quarter carries the plan as reported.
+    again = _workbook(
+        (workspace.extracts / "templates/2013Q4/lct_template_CSO05_2013Q4.xlsx").read_bytes()
+    )
+    assert [r[3] for r in again["measures"].iter_rows(min_row=2, values_only=True)] == [
+        "M01",
+        "M03",
+    ]
+    assert len(list((workspace.extracts / "templates/2013Q4").glob("*.xlsx"))) == 14
+    engine.dispose()
