@@ -24,6 +24,8 @@ VIEWS = (
     "indicator_values", "reporting_completeness",
 )  # fmt: skip
 
+RAW = ("raw_files", "raw_rows", "raw_not_reported")
+
 pytestmark = pytest.mark.slow
 
 
@@ -67,7 +69,7 @@ def sample_run(tmp_path_factory):
         assert _lct("sample").returncode == 0
         first = _lct("run", "--all")
         assert first.returncode == 0, first.stderr
-        tables = [*VIEWS, "raw_files", "raw_rows"]
+        tables = [*VIEWS, *RAW]
         after_first = _read(str(env["LCT_WAREHOUSE_URL"]), tables)
         # A quarter validated and aggregated again from the raw layer: nothing changes,
         # so no later quarter is stale.
@@ -168,9 +170,46 @@ def test_rows_of_every_submission_add_up(sample_run):
     rejected_whole = files.loc[files.reason_code.isin(FILE_REASONS), "rows_read"].astype(int)
     assert rejected_whole.sum() > 0, "the sample has files rejected whole with data rows"
     assert total.sum() == len(raw_rows) + rejected_whole.sum()
+    # A template's rows left empty are no data rows: kept apart, only to be listed.
+    unreported = sample_run["first"]["raw_not_reported"]
+    assert len(unreported) == sum(f.get("not_reported", 0) for f in MANIFEST["files"]) > 0
 
 
-@pytest.mark.parametrize("table", [*VIEWS, "raw_files", "raw_rows"])
+def test_the_template_submission_lists_its_empty_rows_as_not_reported(sample_run):
+    """CSO01's 2013Q4 file is the network's template filled in (SPEC §11): the rows it
+    left empty are not stored (no zero), not rejected (no MISSING_VALUE), and its
+    feedback lists each of them as not reported."""
+    [entry] = [f for f in MANIFEST["files"] if f["format"] == "template"]
+    assert entry["file"] == "2013Q4/lct_template_CSO01_2013Q4.xlsx"
+    views = sample_run["first"]
+    sha = views["raw_files"].set_index("source_file").loc[entry["file"], "sha256"]
+    submissions = views["submissions"][views["submissions"].sha256 == sha]
+    counts = submissions.set_index("record_type")[["status", "rows_total", "rows_accepted"]]
+    for table in entry["tables"]:  # 43 values typed (0 where none), the 8 measures
+        rows = str(table["rows"])
+        assert counts.loc[table["record_type"]].tolist() == ["accepted", rows, rows]
+    assert views["rejections"][views["rejections"].source_file == entry["file"]].empty
+    unreported = views["raw_not_reported"]
+    unreported = unreported[unreported.sha256 == sha]
+    assert len(unreported) == entry["not_reported"] == 138
+    assert unreported.value.isna().all() and set(unreported.record_type) == {"values"}
+    # Only the typed rows are stored: none of the rows left empty, as zero or otherwise.
+    key = ["data_element", "sex", "age_group", "vulnerable_group", "service", "institution"]
+    stored = views["data_values"]
+    stored = stored[(stored.org_code == "CSO01") & (stored.period == "2013Q4")]
+    assert len(stored) == entry["tables"][0]["rows"] == 43
+    stored_keys = set(stored[key].fillna("").itertuples(index=False, name=None))
+    empty_keys = set(unreported[key].fillna("").itertuples(index=False, name=None))
+    assert len(stored_keys) == 43 and len(empty_keys) == 138 and not empty_keys & stored_keys
+    assert ("PERSONS_CONTACTED", "F", "ADULT", "MIGRANT", "", "") in stored_keys
+    assert ("PROFESSIONALS_TRAINED", "F", "", "", "", "CSW") in empty_keys
+    [csv] = (sample_run["root"] / "extracts/feedback/CSO01").glob("2013Q4_lct_template_*.csv")
+    lines = csv.read_text(encoding="utf-8-sig").splitlines()
+    assert sum(line.startswith("not reported,values,") for line in lines) == 138
+    assert len(lines) == 1 + 138  # the header; no rejection, no warning
+
+
+@pytest.mark.parametrize("table", [*VIEWS, *RAW])
 def test_a_quarter_run_again_leaves_every_view_and_raw_table_identical(sample_run, table):
     pd.testing.assert_frame_equal(sample_run["second"][table], sample_run["first"][table])
 

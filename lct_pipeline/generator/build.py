@@ -32,6 +32,7 @@ from lct_pipeline.generator.formats import FORMAT_SHARES, FORMATS, KOBO_META, Fo
 from lct_pipeline.generator.network import Network, Org
 from lct_pipeline.generator.tables import V, ensure_script, measures_rows, table, values_rows
 from lct_pipeline.reference import Reference
+from lct_pipeline.templates import file_name
 
 DEADLINE_DAYS = 30  # SPEC §7: on time = received within 30 days after the quarter
 _PROBLEM_FILES = {
@@ -282,7 +283,12 @@ class _QuarterMaker:
             self.chance.measures_mistakes(spot, measures)
         if fmt.encoding is None:  # one workbook, a sheet per table
             tables = [values_table] + ([measures] if measures else [])
-            return [self._file(f"{self.name}{suffix}.xlsx", tables, received, role, entries)]
+            path = f"{self.name}{suffix}.xlsx"
+            if fmt.name == "template":  # the network's template, sent back as it was named
+                for t in tables:
+                    t.sheet = t.record_type
+                path = f"{self.period}/{file_name(self.profile.org.code, self.period)}"
+            return [self._file(path, tables, received, role, entries)]
         files = [self._file(f"{self.name}{suffix}.csv", [values_table], received, role, entries)]
         if measures is not None:
             later = received + timedelta(minutes=rng.randint(1, 90))

@@ -14,11 +14,14 @@ import hashlib
 import io
 import warnings
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from lct_pipeline.contract import COLUMNS, MEASURES
+import pandas as pd
+
+from lct_pipeline.contract import COLUMNS, MEASURES, VALUES
 
 MONEY_COLUMNS = frozenset({"planned_budget_eur", "spent_budget_eur"})
 KOBO_META = ("_id", "_uuid", "_submission_time", "_index")
@@ -48,6 +51,8 @@ FORMATS = {
         Format("utf16", "utf-16", "\t", decimal=","),  # Excel's "Unicode text"
         Format("kobo", "utf-8", ";", quote_all=True),  # KoboToolbox export
         Format("xlsx", None, None, suffix=".xlsx"),
+        # The network's template filled in (SPEC §11): never drawn at random (no script).
+        Format("template", None, None, suffix=".xlsx", scripts=()),
     )
 }
 # Shares of organisations by the format they usually send (XLSX is slow to write: kept modest).
@@ -202,6 +207,64 @@ def encode_xlsx(tables: list[Table], saved: datetime) -> bytes:
         warnings.simplefilter("ignore")
         ExcelWriter(workbook, archive).save()
     return buffer.getvalue()
+
+
+# A CSO filling in the template types 0 in the rows of a short table (an element with at
+# most this many breakdowns) where it saw none, and leaves empty the other rows of the
+# long ones (persons by sex, age and group): those are not reported (SPEC §11).
+ZEROS_UP_TO = 10
+
+
+def encode_template(
+    tables: list[Table], org: str, period: str, saved: datetime, reference
+) -> tuple[bytes, dict[str, int], int]:
+    """The template of ``org`` for ``period`` as the CSO sends it back with the rows of
+    ``tables`` typed in: the workbook, its data rows per table, and its rows left empty.
+
+    Stored, not deflated, with one time on every entry, as ``encode_xlsx``: the same
+    bytes on every machine.
+    """
+    from lct_pipeline.periods import parse_period
+    from lct_pipeline.templates import MEASURES_HEADER, build_template, value_keys
+
+    values = next(t for t in tables if t.record_type == VALUES)
+    if any(row.reason for row in values.rows):
+        raise ValueError(f"a mistake injected into the template of {org} {period}")
+    index = {c: i for i, c in enumerate(COLUMNS[VALUES])}
+    typed = {
+        row.key: (row.cells[index["value"]], row.cells[index["comment"]] or None)
+        for row in values.rows
+    }
+    grid = value_keys(reference)
+    sizes = Counter(element.code for element, _ in grid)
+    filled: dict[tuple, tuple] = {}
+    empty = 0
+    for element, members in grid:
+        key = (element.code, members)
+        if key in typed:
+            filled[key] = typed.pop(key)
+        elif sizes[element.code] <= ZEROS_UP_TO:
+            filled[key] = (0, None)
+        else:
+            empty += 1
+    extra = [(key, value, comment) for key, (value, comment) in typed.items()]  # a total row
+    measures = [t for t in tables if t.record_type == MEASURES]
+    plan = pd.DataFrame(
+        [row.cells for t in measures for row in t.rows], columns=list(COLUMNS[MEASURES])
+    )
+    plan["org_code"], plan["period"] = org, period
+    plan["due_period"] = plan["due_period"].map(parse_period)
+    data = build_template(
+        reference, org, period, plan[list(MEASURES_HEADER)], filled=filled, extra=extra,
+        created=saved,
+    )  # fmt: skip
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with _FixedTimeZip(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.date_time = saved.timetuple()[:6]
+        for name in source.namelist():
+            archive.writestr(name, source.read(name))
+    return buffer.getvalue(), {VALUES: len(filled) + len(extra), MEASURES: len(plan)}, empty
 
 
 # ------------------------------------------------------------------- spelling rows

@@ -16,13 +16,14 @@ from pathlib import Path
 
 from lct_pipeline.contract import COLUMNS
 from lct_pipeline.generator.build import FilePlan, Quarter, on_time, slice_totals
-from lct_pipeline.generator.formats import cell_text, encode_csv, encode_xlsx
+from lct_pipeline.generator.formats import cell_text, encode_csv, encode_template, encode_xlsx
 from lct_pipeline.rules.precedence import ABOUT_THE_FILE
 
 
 class Output:
-    def __init__(self, out: Path, settings: dict):
+    def __init__(self, out: Path, settings: dict, reference=None):
         self.out, self.inbox, self.settings = out, out / "inbox", settings
+        self.reference = reference  # the catalogue a filled-in template is written from
         self.files: list[dict] = []
         self.rejections: list[dict] = []
         self.warnings: list[dict] = []
@@ -42,7 +43,13 @@ class Output:
             self.by_period[quarter.period].update(totals)
 
     def write(self, plan: FilePlan) -> None:
-        if plan.fmt.encoding is None:
+        rows = {t.record_type: len(t.rows) for t in plan.tables}
+        not_reported = None
+        if plan.fmt.name == "template":
+            data, rows, not_reported = encode_template(
+                plan.tables, plan.org, plan.period, plan.received, self.reference
+            )
+        elif plan.fmt.encoding is None:
             data = encode_xlsx(plan.tables, plan.received)
         else:
             data = encode_csv(plan.tables[0], plan.fmt, plan.path, plan.received)
@@ -64,11 +71,13 @@ class Output:
                 "received_at": plan.received.isoformat(timespec="seconds"),
                 "on_time": on_time(plan.period, plan.received),
                 "tables": [
-                    {"sheet": t.sheet, "record_type": t.record_type, "rows": len(t.rows)}
+                    {"sheet": t.sheet, "record_type": t.record_type, "rows": rows[t.record_type]}
                     for t in plan.tables
                 ],
             }
         )
+        if not_reported is not None:  # a template's rows left empty: no data rows (SPEC §11)
+            self.files[-1]["not_reported"] = not_reported
         for entry in plan.entries:
             if (
                 entry.kind == "warning"

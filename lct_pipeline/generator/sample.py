@@ -2,11 +2,12 @@
 
 Same generator, with the decisions scripted instead of drawn: each CSO's file
 format, a dozen realistic mistakes in known places, one resubmission, one file
-with personal data. The victims assisted are then brought to exactly the
-programme's reported 43 (IND03, CUM, NATIONAL, 2013Q4) by adjusting clean
-accepted rows of current slices, and the result is checked from the rows
-written. Regenerate with ``python -m lct_pipeline.generator --sample --out
-data/sample --overwrite``; a test holds data/sample to that output.
+with personal data, one quarter sent in the network's template with rows left
+empty. The victims assisted are then brought to exactly the programme's reported
+43 (IND03, CUM, NATIONAL, 2013Q4) by adjusting clean accepted rows of current
+slices, and the result is checked from the rows written. Regenerate with
+``python -m lct_pipeline.generator --sample --out data/sample --overwrite``; a test
+holds data/sample to that output.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ ADOPTED_GT_SUBMITTED = {("CSO11", "2013Q3")}
 OVERSPENT = ("CSO04", "2013Q3")  # a measure completed over budget, reported so from then on
 RESUBMISSION = ("CSO07", "2013Q2")  # a victim left out, then sent again with the count corrected
 PERSONAL_DATA = ("CSO13", "2013Q3")  # a list of the victims assisted, with their names
+# The network's template filled in (SPEC §11): counts typed, 0 in the short tables, the
+# long breakdowns' other rows left empty (not reported); the same figures as a CSV.
+TEMPLATE = ("CSO01", "2013Q4")
 # Slices whose scripted mistake or resubmission needs a victim assisted to be there.
 NEEDS_A_VICTIM = {("CSO05", "2013Q1"), ("CSO06", "2013Q3"), RESUBMISSION}
 
@@ -103,7 +107,7 @@ class SampleScript(Chance):
         key = (profile.org.code, period)
         return Choice(
             missing=False,
-            fmt=profile.fmt,
+            fmt="template" if key == TEMPLATE else profile.fmt,
             late=rng.random() < profile.late_share,
             resubmit=key == RESUBMISSION,
             problem="PERSONAL_DATA" if key == PERSONAL_DATA else None,
@@ -138,7 +142,7 @@ def generate_sample(out: Path) -> dict:
         q for org in network.orgs for q in org_quarters(SAMPLE, script, network, catalogue, org)
     ]
     set_victims(quarters, VICTIMS_ASSISTED, random.Random(f"{SAMPLE.seed}:victims"))
-    output = Output(out, settings_of(SAMPLE, sample=True))
+    output = Output(out, settings_of(SAMPLE, sample=True), catalogue)
     for quarter in quarters:
         output.add(quarter)
     assisted, contacted = output.totals["VOT_ASSISTED"], output.totals["PERSONS_CONTACTED"]

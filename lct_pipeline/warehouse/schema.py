@@ -23,7 +23,9 @@ from lct_pipeline.warehouse.views import all_views, create_views
 # 2: the star schema; 4: indicator parts and quarter versions (freshness); 5: raw rows
 # name the columns they did not store instead of keeping their cells (SPEC §5), and a
 # file rejected whole keeps the org code its rows give (raw_files.org_hint); 6: messages
-# are also kept as message ids and arguments, for feedback in the CSO's language (SPEC §11).
+# are also kept as message ids and arguments, for feedback in the CSO's language, and
+# raw_not_reported keeps a returned template's rows left empty (SPEC §11; a new table,
+# which create_all adds to an older warehouse).
 SCHEMA_VERSION = 6
 SCHEMA_LOCK_ID = 741_952_001
 
