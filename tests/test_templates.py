@@ -400,4 +400,9 @@ def test_a_returned_template_through_the_pipeline(workspace, reference, template
         "M03",
     ]
     assert len(list((workspace.extracts / "templates/2013Q4").glob("*.xlsx"))) == 14
+    [written] = [
+        m.materialization.metadata for m in result.get_asset_materialization_events()
+        if m.asset_key == submission_templates.key
+    ]  # fmt: skip
+    assert (written["dagster/row_count"].value, written["without_plan"].value) == (14, 13)
     engine.dispose()
