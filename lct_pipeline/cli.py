@@ -376,8 +376,8 @@ TEMPLATE_TEXT = {
     "plan": "{n} measure(s) of its plan",
     "no_plan": "no plan in the warehouse: measures left empty",
     "written": "{path}  {org} {period}: {rows} value rows, {plan}",
-    # lct validate, on a template with rows left empty (English until translated).
-    "not_reported": (
+    # lct validate, on a template with rows left empty: in the CSO's language.
+    "not_reported": N_(
         "{count} row(s) of the template left empty: not reported (missing data, never"
         " counted as 0); type 0 where there were none"
     ),

@@ -59,24 +59,23 @@ STATUS = {
 }
 _SEVERITY_COLUMN = N_("severity")
 _REASONS_TITLE = N_("Rows per reason")
-# Rows of a returned template left empty (SPEC §11): listed, never rejected. English for
-# now; rendered through the catalogues, so they speak the CSO's language once translated.
+# Rows of a returned template left empty (SPEC §11): listed, never rejected.
 NOT_REPORTED_TEXT = {
-    "sheet": "not reported",
-    "summary": (
+    "sheet": N_("not reported"),
+    "summary": N_(
         "{rows} row(s) of the template were left empty: they are not reported (missing data,"
         " never counted as 0) and listed in the sheet '{sheet}'. Send a correction with"
         " the figures, 0 where there were none."
     ),
-    "what": "data element or measure",
-    "breakdown": "breakdown",
-    "total": "total",
-    "severity": "not reported",
-    "values": (
+    "what": N_("data element or measure"),
+    "breakdown": N_("breakdown"),
+    "total": N_("total"),
+    "severity": N_("not reported"),
+    "values": N_(
         "{what} ({breakdown}) was left empty: not reported (missing data). Send the figure,"
         " or 0 if there were none."
     ),
-    "measures": (
+    "measures": N_(
         "measure {what} was left empty (no status, no spent budget): not reported. Send its"
         " status and the budget spent so far."
     ),
@@ -207,7 +206,7 @@ def _issue_table(issues: pd.DataFrame, severity: str, language: str) -> pd.DataF
     return frame.reset_index(drop=True)
 
 
-def _not_reported(rows: pd.DataFrame) -> pd.DataFrame:
+def _not_reported(rows: pd.DataFrame, language: str) -> pd.DataFrame:
     """A template's rows left empty, one line each: where, and what was not reported."""
     dims = [d for d in DIMENSION_COLUMNS if d in rows.columns]
 
@@ -215,7 +214,7 @@ def _not_reported(rows: pd.DataFrame) -> pd.DataFrame:
         if row["record_type"] != "values":
             return ""
         given = [f"{d} {row[d]}" for d in dims if isinstance(row[d], str) and row[d] != "_T"]
-        return ", ".join(given) or NOT_REPORTED_TEXT["total"]
+        return ", ".join(given) or _t(NOT_REPORTED_TEXT["total"], language)
 
     def what(row) -> str:
         if row["record_type"] == "values":
@@ -439,7 +438,7 @@ def write_feedback(
         csv = base.with_name(f"{base.name}_feedback.csv")
         received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
         tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
-        empty = _not_reported(unreported[unreported["sha256"] == sha])
+        empty = _not_reported(unreported[unreported["sha256"] == sha], language)
         book = workbook_bytes(
             _sheets(source, mine, found, tables, language, empty),
             title=source,

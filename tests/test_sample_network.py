@@ -205,7 +205,7 @@ def test_the_template_submission_lists_its_empty_rows_as_not_reported(sample_run
     assert ("PROFESSIONALS_TRAINED", "F", "", "", "", "CSW") in empty_keys
     [csv] = (sample_run["root"] / "extracts/feedback/CSO01").glob("2013Q4_lct_template_*.csv")
     lines = csv.read_text(encoding="utf-8-sig").splitlines()
-    assert sum(line.startswith("not reported,values,") for line in lines) == 138
+    assert sum(line.startswith("nije prijavljeno,values,") for line in lines) == 138
     assert len(lines) == 1 + 138  # the header; no rejection, no warning
 
 

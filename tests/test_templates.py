@@ -379,16 +379,16 @@ def test_a_returned_template_through_the_pipeline(workspace, reference, template
         "PERSONS_CONTACTED",
         "sex F, age_group CHILD, vulnerable_group CHILD_MOVE",
     ]
-    assert listed[2][4:6] == ["CONSULTATIONS_HELD", "total"]
+    assert listed[2][4:6] == ["CONSULTATIONS_HELD", "ukupno"]  # CSO05 writes Serbian Latin
     assert listed[4][4] == "LAP-PAN-2013 M02: =Info kampanja"
     summary = " ".join(
         str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value
     )
-    assert "5 row(s) of the template were left empty" in summary
+    assert "5 red(ova) obrasca ostalo je prazno: nisu prijavljeni" in summary
     csv_text = feedback.with_suffix(".csv").read_text(encoding="utf-8-sig")
     lines = csv_text.splitlines()
-    assert sum(line.startswith("not reported,values,") for line in lines) == 4
-    assert sum(line.startswith("not reported,measures,3,") for line in lines) == 1
+    assert sum(line.startswith("nije prijavljeno,values,") for line in lines) == 4
+    assert sum(line.startswith("nije prijavljeno,measures,3,") for line in lines) == 1
     assert "MISSING_VALUE" not in csv_text
 
     # The next template of CSO05 for the quarter carries the plan as reported.
