@@ -20,6 +20,7 @@ REFERENCE_DIR = DATA_DIR / "reference"
 LONGEST_FIRST = (
     "test_sample_network.py",
     "test_freshness.py",
+    "test_freshness_postgres.py",
     "test_crash_consistency.py",
     "test_webserver_e2e.py",
     "test_concurrency.py",

@@ -4,7 +4,8 @@ the same inbox, in every later quarter too (their CUM rows, charts and annual ex
 the next quarters' OUTLIER warnings).
 
 Each history starts from a network already run, receives one file, runs its quarter and
-is compared cell by cell with a clean run of the final inbox.
+is compared cell by cell with a clean run of the final inbox; on SQLite here, on
+PostgreSQL in tests/test_freshness_postgres.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from freshness_cases import Workspace, _content, edited_csv, received
-from pg import postgres_schema
 from test_crash_consistency import VIEWS
 
 from lct_pipeline.generator import Config, generate
@@ -34,14 +34,18 @@ NETWORKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def networks(tmp_path_factory) -> dict[str, Path]:
+def generate_networks(tmp_path_factory) -> dict[str, Path]:
     made = {}
     for name, config in NETWORKS.items():
         out = tmp_path_factory.mktemp(name)
         generate(config, out, out / "reference")
         made[name] = out
     return made
+
+
+@pytest.fixture(scope="module")
+def networks(tmp_path_factory) -> dict[str, Path]:
+    return generate_networks(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -252,17 +256,6 @@ def test_a_quarter_run_after_a_change_equals_a_clean_run(
     else:
         reference = Workspace(tmp_path / "clean", network, dagster_home)
     _history(history, network, before, reference, capsys)
-
-
-def test_on_postgresql_a_late_file_then_its_quarter_equals_a_clean_run(
-    networks, dagster_home, tmp_path, capsys
-):
-    history = HISTORIES["a late file"]
-    network = networks[history.network]
-    with postgres_schema() as before_url, postgres_schema() as reference_url:
-        before = Workspace(tmp_path / "incremental", network, dagster_home, before_url)
-        reference = Workspace(tmp_path / "clean", network, dagster_home, reference_url)
-        _history(history, network, before, reference, capsys)
 
 
 def quarters(network: Path) -> list[str]:
