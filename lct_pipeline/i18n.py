@@ -138,7 +138,7 @@ _LETTERS = re.compile("|".join(sorted(_LATIN_TO_CYRILLIC, key=len, reverse=True)
 # underscores: MISSING_VALUE, 2013Q1, UTF-8), file formats and the names of programs.
 _KEPT = re.compile(
     r"\{[^}]*\}|'[^']*'|`[^`]*`|\b\w*[\d_]\w*\b|\.(?:csv|xlsx|xls)\b"
-    r"|\b(?:CSV|XLSX|XLS|UTF|MB|KB|OK|Excel|LibreOffice|Windows|Unicode|KoboToolbox)\b"
+    r"|\b(?:LCT|CSV|XLSX|XLS|UTF|MB|KB|OK|Excel|LibreOffice|Windows|Unicode|KoboToolbox)\b"
 )
 
 

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from lct_pipeline import periods
 from lct_pipeline.contract import COLUMNS, DIMENSION_COLUMNS, MEASURES, VALUES
+from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, Msg
 from lct_pipeline.reference import DataElement, Reference
 
 # --------------------------------------------------------------- what the reader knows
@@ -65,69 +66,69 @@ FOLDER = "templates"  # under the extracts folder: templates/<period>/
 SPARE_MEASURE_ROWS = 30  # rows below the plan with drop-down lists, for new measures
 QUARTERS_AHEAD = 20  # due periods offered up to five years after the template's quarter
 
-# Every English text of the workbook, in one place (for translation, SPEC §11).
+# Every text of the workbook, in English; written in the CSO's language (SPEC §11).
 TEXT: dict[str, str] = {
-    "title": "LCT quarterly monitoring submission: {org} {org_name}, {period}",
-    "how": "How to fill in this template",
-    "values": (
+    "title": N_("LCT quarterly monitoring submission: {org} {org_name}, {period}"),
+    "how": N_("How to fill in this template"),
+    "values": N_(
         "Sheet 'values': one row per data element and breakdown. Type the count in the"
         " column 'value' (a whole number). Type 0 where there were none. A row left empty"
         " is missing data: it is not counted as 0 and your feedback lists it as not"
         " reported."
     ),
-    "codes": (
+    "codes": N_(
         "Do not change org_code, period, data_element or the breakdown columns (sex,"
         " age_group, vulnerable_group, service, institution); grey cells stay empty. The"
         " column 'meaning' is there to help you and is not read."
     ),
-    "measures": (
+    "measures": N_(
         "Sheet 'measures': the measures of your local action plan as last reported. For"
         " each measure choose its status and type the budget spent so far in EUR. Add new"
         " measures in the empty rows below. A measure whose status and spent budget are"
         " both left empty is listed in your feedback as not reported."
     ),
-    "measures_empty": (
+    "measures_empty": N_(
         "Sheet 'measures' is empty because no action plan of yours is in the warehouse yet:"
         " type every measure of your local action plan, one per row."
     ),
-    "comments": (
+    "comments": N_(
         "Column 'comment': free text, at most 500 characters. Never write names, birth"
         " dates, addresses, phone numbers or ID numbers of the persons you helped: counts"
         " only."
     ),
-    "send": (
+    "send": N_(
         "Keep the sheet names 'values' and 'measures' and the header in row 1. Save the"
         " file as .xlsx and send it to the network's data officer; `lct validate FILE`"
         " checks it first if you have the tool."
     ),
-    "elements": "Data elements",
-    "statuses": "Measure statuses",
-    "code": "code",
-    "meaning": "meaning",
-    "breakdown": "broken down by",
-    "max": "largest value of one row",
-    "none": "(a single total)",
-    "count_title": "Count",
-    "count_input": (
+    "elements": N_("Data elements"),
+    "statuses": N_("Measure statuses"),
+    "code": N_("code"),
+    "meaning": N_("meaning"),
+    "breakdown": N_("broken down by"),
+    "max": N_("largest value of one row"),
+    "none": N_("(a single total)"),
+    "count_title": N_("Count"),
+    "count_input": N_(
         "Whole number from 0 to {max}. Type 0 if there were none; a row left empty is"
         " reported back as not reported."
     ),
-    "count_error": "A count is a whole number from 0 to {max}.",
-    "code_title": "Choose from the list",
-    "code_error": "Choose {column} from the drop-down list.",
-    "unused_title": "Leave empty",
-    "unused_error": "{element} is not broken down by {column}: leave this cell empty.",
-    "status_input": "The measure's status at the end of {period}.",
-    "spent_input": "EUR spent on the measure up to the end of {period}; 0 if nothing yet.",
-    "money_error": "An amount in EUR, 0 or more.",
-    "due_input": "The quarter the measure is due, e.g. {period}.",
+    "count_error": N_("A count is a whole number from 0 to {max}."),
+    "code_title": N_("Choose from the list"),
+    "code_error": N_("Choose {column} from the drop-down list."),
+    "unused_title": N_("Leave empty"),
+    "unused_error": N_("{element} is not broken down by {column}: leave this cell empty."),
+    "status_input": N_("The measure's status at the end of {period}."),
+    "spent_input": N_("EUR spent on the measure up to the end of {period}; 0 if nothing yet."),
+    "money_error": N_("An amount in EUR, 0 or more."),
+    "due_input": N_("The quarter the measure is due, e.g. {period}."),
 }
 STATUS_MEANINGS = {
-    "NOT_STARTED": "not started",
-    "IN_PROGRESS": "in progress",
-    "COMPLETED": "completed",
-    "DELAYED": "delayed",
-    "CANCELLED": "cancelled",
+    "NOT_STARTED": N_("not started"),
+    "IN_PROGRESS": N_("in progress"),
+    "COMPLETED": N_("completed"),
+    "DELAYED": N_("delayed"),
+    "CANCELLED": N_("cancelled"),
 }
 VALUES_HEADER = (
     "org_code", "period", "data_element", "meaning", *DIMENSION_COLUMNS, "value", "comment",
@@ -193,9 +194,10 @@ def latest_measures(engine: sa.Engine, org: str, period: str) -> pd.DataFrame:
 class _Book:
     """The XlsxWriter workbook of one template, with its formats and its lists sheet."""
 
-    def __init__(self, buffer: io.BytesIO):
+    def __init__(self, buffer: io.BytesIO, language: str):
         import xlsxwriter
 
+        self.language = language
         # Text stays text: a title beginning with '=' is no formula, a URL no link.
         self.wb = xlsxwriter.Workbook(
             buffer,
@@ -215,6 +217,10 @@ class _Book:
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.lists: dict[str, list[str]] = {}  # the hidden lists sheet's columns
         self.sources: dict[str, str] = {}  # the range of each list, for drop-down lists
+
+    def t(self, message_id: str, **args: object) -> str:
+        """A text of the workbook in the CSO's language."""
+        return Msg(message_id, args).render(self.language)
 
     def set_lists(self, lists: Mapping[str, Sequence[str]]) -> None:
         """The columns of the hidden ``lists`` sheet (written last, so it is the last tab;
@@ -248,8 +254,8 @@ def _code_list(book: _Book, ws, rows: tuple[int, int], column: int, name: str, s
             "validate": "list",
             "source": source,
             "error_type": style,
-            "error_title": TEXT["code_title"],
-            "error_message": TEXT["code_error"].format(column=name),
+            "error_title": book.t(TEXT["code_title"]),
+            "error_message": book.t(TEXT["code_error"], column=name),
         },
     )  # fmt: skip
 
@@ -320,10 +326,10 @@ def _values_sheet(
                 "criteria": "between",
                 "minimum": 0,
                 "maximum": maximum,
-                "input_title": TEXT["count_title"],
-                "input_message": TEXT["count_input"].format(max=maximum),
-                "error_title": TEXT["count_title"],
-                "error_message": TEXT["count_error"].format(max=maximum),
+                "input_title": book.t(TEXT["count_title"]),
+                "input_message": book.t(TEXT["count_input"], max=maximum),
+                "error_title": book.t(TEXT["count_title"]),
+                "error_message": book.t(TEXT["count_error"], max=maximum),
             },
         )  # fmt: skip
         for d in DIMENSION_COLUMNS:
@@ -336,8 +342,8 @@ def _values_sheet(
                         "validate": "length",
                         "criteria": "==",
                         "value": 0,
-                        "error_title": TEXT["unused_title"],
-                        "error_message": TEXT["unused_error"].format(
+                        "error_title": book.t(TEXT["unused_title"]),
+                        "error_message": book.t(TEXT["unused_error"],
                             element=element.code, column=d
                         ),
                     },
@@ -375,9 +381,9 @@ def _measures_sheet(book: _Book, org: str, period: str, plan: pd.DataFrame) -> N
             "validate": "list",
             "source": book.sources["status"],
             "input_title": "status",
-            "input_message": TEXT["status_input"].format(period=period),
-            "error_title": TEXT["code_title"],
-            "error_message": TEXT["code_error"].format(column="status"),
+            "input_message": book.t(TEXT["status_input"], period=period),
+            "error_title": book.t(TEXT["code_title"]),
+            "error_message": book.t(TEXT["code_error"], column="status"),
         },
     )  # fmt: skip
     for name in ("planned_budget_eur", "spent_budget_eur"):
@@ -386,12 +392,12 @@ def _measures_sheet(book: _Book, org: str, period: str, plan: pd.DataFrame) -> N
             "criteria": ">=",
             "value": 0,
             "error_title": name,
-            "error_message": TEXT["money_error"],
+            "error_message": book.t(TEXT["money_error"]),
         }
         if name == "spent_budget_eur":
             options |= {
                 "input_title": name,
-                "input_message": TEXT["spent_input"].format(period=period),
+                "input_message": book.t(TEXT["spent_input"], period=period),
             }
         ws.data_validation(1, col[name], last, col[name], options)
 
@@ -404,26 +410,26 @@ def _instructions_sheet(
     ws.set_column(1, 1, 70)
     ws.set_column(2, 3, 22)
     name = reference.organisations[org].name if org in reference.organisations else ""
-    ws.write_string(0, 0, TEXT["title"].format(org=org, org_name=name, period=period), book.title)
-    ws.write_string(2, 0, TEXT["how"], book.bold)
+    ws.write_string(0, 0, book.t(TEXT["title"], org=org, org_name=name, period=period), book.title)
+    ws.write_string(2, 0, book.t(TEXT["how"]), book.bold)
     steps = ["values", "codes", "measures" if has_plan else "measures_empty", "comments", "send"]
     for i, key in enumerate(steps, start=3):
-        ws.merge_range(i, 0, i, 3, f"{i - 2}. {TEXT[key]}", book.wrap)
+        ws.merge_range(i, 0, i, 3, f"{i - 2}. {book.t(TEXT[key])}", book.wrap)
         ws.set_row(i, 48)
     r = len(steps) + 4
-    ws.write_string(r, 0, TEXT["elements"], book.bold)
-    ws.write_row(r + 1, 0, [TEXT["code"], TEXT["meaning"], TEXT["breakdown"], TEXT["max"]],
-                 book.header)  # fmt: skip
+    ws.write_string(r, 0, book.t(TEXT["elements"]), book.bold)
+    headers = [book.t(TEXT[key]) for key in ("code", "meaning", "breakdown", "max")]
+    ws.write_row(r + 1, 0, headers, book.header)
     for i, element in enumerate(reference.data_elements.values(), start=r + 2):
         ws.write_string(i, 0, element.code)
         ws.write_string(i, 1, element.name)
-        ws.write_string(i, 2, ", ".join(element.dimensions) or TEXT["none"])
+        ws.write_string(i, 2, ", ".join(element.dimensions) or book.t(TEXT["none"]))
         ws.write_number(i, 3, element.max)
     r += len(reference.data_elements) + 3
-    ws.write_string(r, 0, TEXT["statuses"], book.bold)
+    ws.write_string(r, 0, book.t(TEXT["statuses"]), book.bold)
     for i, status in enumerate(reference.measure_statuses, start=r + 1):
         ws.write_string(i, 0, status)
-        ws.write_string(i, 1, STATUS_MEANINGS.get(status, ""))
+        ws.write_string(i, 1, book.t(STATUS_MEANINGS[status]) if status in STATUS_MEANINGS else "")
     ws.activate()
 
 
@@ -446,7 +452,8 @@ def build_template(
     """
     plan = plan if plan is not None else pd.DataFrame(columns=list(MEASURES_HEADER))
     buffer = io.BytesIO()
-    book = _Book(buffer)
+    known = reference.organisations.get(org)
+    book = _Book(buffer, known.language if known else DEFAULT_LANGUAGE)
     wb = book.wb
     properties = {
         "title": f"LCT submission template {org} {period}",

@@ -3,6 +3,7 @@ Serbian Cyrillic from one gettext catalogue per language; reason codes never cha
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 from babel.messages.pofile import read_po
 
+from lct_pipeline import templates
 from lct_pipeline.contract import FILE_REASONS
 from lct_pipeline.feedback import REASON_MEANINGS, write_feedback
 from lct_pipeline.i18n import (
@@ -66,6 +68,9 @@ def test_cyrillic_messages_are_written_in_cyrillic():
     for message_id, text in cyrillic.items():
         letters = prose_letters(text)
         assert all(ord(ch) in CYRILLIC for ch in letters), (message_id, text)
+        # Column names are codes: never transliterated ('service' is no "сервице").
+        for column in ("service", "institution", "value", "comment", "meaning"):
+            assert to_cyrillic(column) not in text, (column, text)
         prose += len(letters)
         # The same words as the Latin translation, letter for letter (Serbian is one
         # language in two scripts), not the English left untranslated.
@@ -172,3 +177,25 @@ def test_feedback_speaks_the_language_of_the_registry(feedback):
     assert csv_text.splitlines()[0] == (
         "врста,лист,ред,колона,вредност у фајлу,разлог,шта треба урадити"
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_templates_prompts_fit_excel_in_every_language(language):
+    """Excel drops a data validation whose title is over 32 characters or whose message is
+    over 255; the longest arguments a template gives them are filled in."""
+    args = {"max": 5000, "column": "vulnerable_group", "element": "PROFESSIONALS_TRAINED",
+            "period": "2013Q4"}  # fmt: skip
+    for key, text in templates.TEXT.items():
+        rendered = Msg(text, args).render(language)
+        limit = 32 if key.endswith("_title") else 255
+        if key.endswith(("_title", "_input", "_error")):
+            assert len(rendered) <= limit, (language, key, rendered)
+
+
+def test_a_template_is_written_in_the_language_of_its_cso(reference):
+    book = openpyxl.load_workbook(
+        io.BytesIO(templates.build_template(reference, "CSO12", "2014Q1"))
+    )
+    title = book["instructions"]["A1"].value
+    assert title == "LCT тромесечни извештај о праћењу: CSO12 Lokalna mreža Niš, 2014Q1"
+    assert [c.value for c in book["values"][1]][:3] == ["org_code", "period", "data_element"]

@@ -163,9 +163,12 @@ def test_a_template_has_a_row_per_element_and_combination_with_lists_and_limits(
     assert plan[1][4] == "=Info kampanja"  # text, not a formula
     checks = {str(v.sqref): v.type for v in measures.data_validations.dataValidation}
     assert checks["G2:G34"] == "list" and checks["I2:I34"] == "decimal"
-    assert "instructions" in wb.sheetnames and "not reported" in " ".join(
+    # In the CSO's language (CSO05: Serbian Latin), the codes as they are.
+    assert "instructions" in wb.sheetnames and "naveden kao neprijavljen" in " ".join(
         str(c.value) for row in wb["instructions"].iter_rows() for c in row if c.value
     )
+    count = next(v for v in validations if v.type == "whole")
+    assert count.prompt.startswith("Ceo broj od 0 do ") and count.errorTitle == "Broj"
 
 
 def test_a_filled_template_passes_validate_with_no_rejection_and_no_warning(
