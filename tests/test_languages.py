@@ -4,9 +4,8 @@ Serbian Cyrillic from one gettext catalogue per language; reason codes never cha
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 import openpyxl
 import pytest
@@ -34,6 +33,7 @@ from lct_pipeline.validation import validate_quarter
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
 from tests.conftest import REFERENCE_DIR
+from tests.test_feedback import _write
 
 TRANSLATED = [language for language in LANGUAGES if language != SOURCE_LANGUAGE]
 CYRILLIC = range(0x0400, 0x0500)
@@ -100,13 +100,6 @@ def test_a_stored_message_renders_in_any_language_and_old_rows_stay_english():
         "value '-3' је негативно; број је 0 или више."
     )
     assert render_stored(None, "as stored before", "sr-Cyrl") == "as stored before"
-
-
-def _write(path, text: str, received: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    stamp = datetime.fromisoformat(received).replace(tzinfo=UTC).timestamp()
-    os.utime(path, (stamp, stamp))
 
 
 @pytest.fixture(scope="module")

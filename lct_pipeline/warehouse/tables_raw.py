@@ -33,18 +33,27 @@ raw_files = sa.Table(
     sa.Column("org_hint", sa.String(32)),
 )
 
+
+def _row_columns() -> list[sa.Column]:
+    """A row of a file as read: where it is, what it is, and its cells (a fresh set of
+    columns for each table that holds rows)."""
+    return [
+        sa.Column("sha256", sa.String(64), sa.ForeignKey("raw_files.sha256"), primary_key=True),
+        sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
+        sa.Column("row_number", sa.Integer, primary_key=True),
+        sa.Column("record_type", sa.String(16), nullable=False),
+        # The period and organisation as normalised at ingestion, so a quarter's
+        # rows are found with an index instead of parsing every raw value again.
+        sa.Column("period_norm", sa.String(6)),
+        sa.Column("org_norm", sa.Text),
+        *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
+    ]
+
+
 raw_rows = sa.Table(
     "raw_rows",
     metadata,
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("raw_files.sha256"), primary_key=True),
-    sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
-    sa.Column("row_number", sa.Integer, primary_key=True),
-    sa.Column("record_type", sa.String(16), nullable=False),
-    # The period and organisation as normalised at ingestion, so a quarter's
-    # rows are found with an index instead of parsing every raw value again.
-    sa.Column("period_norm", sa.String(6)),
-    sa.Column("org_norm", sa.Text),
-    *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
+    *_row_columns(),
     # The columns whose typed cells were not stored (not in the layout, or beyond the
     # header), by header or letter: "'notes', column L". Validation warns the CSO.
     sa.Column("ignored", sa.Text),
@@ -62,13 +71,7 @@ raw_rows = sa.Table(
 raw_not_reported = sa.Table(
     "raw_not_reported",
     metadata,
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("raw_files.sha256"), primary_key=True),
-    sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
-    sa.Column("row_number", sa.Integer, primary_key=True),
-    sa.Column("record_type", sa.String(16), nullable=False),
-    sa.Column("period_norm", sa.String(6)),
-    sa.Column("org_norm", sa.Text),
-    *(sa.Column(name, sa.Text) for name in RAW_COLUMNS),
+    *_row_columns(),
     sa.Column("redacted", sa.Text),
 )
 
