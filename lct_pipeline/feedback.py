@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
@@ -21,7 +22,7 @@ from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import atomic_write_bytes
 from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
-from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, Msg, render_stored
+from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, render_stored, text
 from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.warehouse.reads import read_frame
@@ -127,14 +128,14 @@ class Feedback:
     not_reported: int = 0  # rows of a template left empty (SPEC §11)
 
 
-def _t(message_id: str, language: str, **args: object) -> str:
-    return Msg(message_id, args).render(language)
+_t = text  # the feedback's own words, in the CSO's language
 
 
 def what_to_fix(
     source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame, language: str = "en"
 ) -> str:
-    """The first line of the feedback: one sentence the CSO acts on, in their language."""
+    """The first line of the feedback: one sentence the CSO acts on, in their language
+    (the messages of ``issues`` are in it already)."""
     rejections = issues[issues["severity"] == REJECTION]
     warnings = int((issues["severity"] == WARNING).sum())
     sheet = {s: _t(name, language) for s, name in SHEETS.items()}
@@ -144,7 +145,7 @@ def what_to_fix(
             N_("Nothing from {file} was loaded: {message} Correct the file and send it again."),
             language,
             file=source_file,
-            message=_message(whole.iloc[0], language),
+            message=whole["message"].iloc[0],
         )
     total = int(file_slices["rows_total"].sum())
     if not rejections.empty:
@@ -187,19 +188,19 @@ def what_to_fix(
     )
 
 
-def _message(issue: pd.Series, language: str) -> str:
-    return render_stored(issue.get("message_key"), issue["message"], language)
-
-
 def _headers(columns: dict[str, str], language: str) -> dict[str, str]:
-    return {column: _t(header, language) for column, header in columns.items()}
+    return dict(_translated(tuple(columns.items()), language))
+
+
+@cache
+def _translated(columns: tuple[tuple[str, str], ...], language: str) -> tuple[tuple[str, str], ...]:
+    return tuple((column, _t(header, language)) for column, header in columns)
 
 
 def _issue_table(issues: pd.DataFrame, severity: str, language: str) -> pd.DataFrame:
     chosen = issues[issues["severity"] == severity].sort_values(
         ["sheet", "row_number"], na_position="first", kind="stable"
     )
-    chosen = chosen.assign(message=[_message(issue, language) for _, issue in chosen.iterrows()])
     frame = chosen[list(ISSUE_COLUMNS)].rename(columns=_headers(ISSUE_COLUMNS, language))
     row = _t(ISSUE_COLUMNS["row_number"], language)
     frame[row] = frame[row].astype("Int64")
@@ -421,24 +422,34 @@ def write_feedback(
     root = extracts_dir / FOLDER
     for old in root.glob(f"*/{period}_*_feedback.*"):
         old.unlink()
-    # Each issue to its file in one pass, not one scan of the quarter's issues per file.
+    by_sha = dict(tuple(all_slices.groupby("sha256", sort=False)))
+    orgs = {sha: _org_of(mine, organisations, hints[sha]) for sha, mine in by_sha.items()}
+    languages = {
+        sha: organisations[org].language if org in organisations else DEFAULT_LANGUAGE
+        for sha, org in orgs.items()
+    }
+    # Each issue to its file in one pass, not one scan of the quarter's issues per file,
+    # and each message in its file's language at once.
     issues["sha256"] = issues["submission_id"].map(all_slices.set_index("submission_id")["sha256"])
-    by_file = dict(tuple(issues.groupby("sha256", sort=False)))
-    files = [
-        (sha, mine, by_file.get(sha, issues.iloc[:0]))
-        for sha, mine in all_slices.groupby("sha256", sort=False)
+    issues["message"] = [
+        render_stored(key, english, languages[sha])
+        for key, english, sha in zip(
+            issues["message_key"], issues["message"], issues["sha256"], strict=True
+        )
     ]
+    by_file = dict(tuple(issues.groupby("sha256", sort=False)))
+    empty_by_file = dict(tuple(unreported.groupby("sha256", sort=False)))
     written = []
-    for sha, mine, found in files:
-        org = _org_of(mine, organisations, hints[sha])
-        language = organisations[org].language if org in organisations else DEFAULT_LANGUAGE
+    for sha, mine in by_sha.items():
+        found = by_file.get(sha, issues.iloc[:0])
+        org, language = orgs[sha], languages[sha]
         base = root / org / names[sha]
         source = mine["source_file"].iloc[0]
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")
         received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
         tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
-        empty = _not_reported(unreported[unreported["sha256"] == sha], language)
+        empty = _not_reported(empty_by_file.get(sha, unreported.iloc[:0]), language)
         book = workbook_bytes(
             _sheets(source, mine, found, tables, language, empty),
             title=source,

@@ -81,9 +81,23 @@ def dumps(parts: list[Msg]) -> str:
 
 def render_stored(stored: str | None, fallback: str, language: str) -> str:
     """A stored message in ``language``; the English text where none was stored (older rows)."""
-    if not stored:
+    if not stored or not isinstance(stored, str):
         return fallback
-    return " ".join(Msg.from_json(part).render(language) for part in json.loads(stored))
+    return " ".join(_render_json(part, language) for part in json.loads(stored))
+
+
+def _render_json(part: Mapping[str, Any], language: str) -> str:
+    # A feedback renders thousands of stored messages: straight from the JSON, without
+    # building each Msg (and its English text) first.
+    args = {
+        k: _render_json(v, language) if isinstance(v, dict) else v for k, v in part["args"].items()
+    }
+    return translate(part["id"], language).format_map(_Lenient(args))
+
+
+def text(message_id: str, language: str, **args: Any) -> str:
+    """A message with plain arguments in ``language`` (no ``Msg`` kept)."""
+    return translate(message_id, language).format_map(_Lenient(args))
 
 
 def fields(message_id: str) -> list[str]:
