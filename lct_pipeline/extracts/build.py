@@ -43,6 +43,7 @@ MIN_THRESHOLD = 2
 INTERNAL = "internal"
 PUBLIC = "public"
 PUBLIC_FOLDER = public_versions.PUBLIC_FOLDER
+INDICATORS = "indicators"  # the table of figures, in both workbooks
 # The tables the audit reads, beside the public files of a scope: for a year, its quarters.
 AUDIT_FOLDER = "audited_with"
 
@@ -118,14 +119,17 @@ def input_files(submissions: pd.DataFrame, scope: Scope) -> list[InputFile]:
 
 
 def _workbook_and_csvs(
-    sheets: list[Sheet], scope: Scope, audience: str, run: RunInfo
+    sheets: list[Sheet], scope: Scope, audience: str, run: RunInfo, figures: bytes
 ) -> dict[str, bytes]:
+    """The workbook and one CSV per table; ``figures``: the indicators table's, made
+    already (the revision compares it)."""
     title = f"LCT monitoring {scope.label} ({audience})"
     files = {
         scope.file_name(audience): workbook_bytes(sheets, title=title, created_at=run.created_at)
     }
     for table in tables_of(sheets):
-        files[scope.file_name(audience, table.name, "csv")] = csv_bytes(table.frame)
+        data = figures if table.name == INDICATORS else csv_bytes(table.frame)
+        files[scope.file_name(audience, table.name, "csv")] = data
     return files
 
 
@@ -189,7 +193,7 @@ def _internal_revision(
             reference,
         )  # fmt: skip
 
-    name = scope.file_name(INTERNAL, "indicators", "csv")
+    name = scope.file_name(INTERNAL, INDICATORS, "csv")
     changes_name = scope.file_name(INTERNAL, revisions.CHANGES, "csv")
     return revisions.revise(folder, name, figures, changes_name, because=because, cause=cause)
 
@@ -249,7 +253,7 @@ def render_extract(
     to_date = inputs_to_date(inputs.submissions, scope.last_quarter)
     revision = _internal_revision(folder, scope, figures, used, to_date, inputs, reference)
     sheets = _with_changes(internal.sheets, revision)
-    files = _workbook_and_csvs(sheets, scope, INTERNAL, run)
+    files = _workbook_and_csvs(sheets, scope, INTERNAL, run, figures)
     report = ReportData(
         scope=scope,
         headline=internal.headline,
@@ -324,8 +328,10 @@ def render_public(
         earlier=[k.published(reference) for k in earlier],
     )
     sheets = public_sheets(inputs, scope, reference, plan)
-    revision = _public_revision(root, scope, sheets)
-    files = _workbook_and_csvs(_with_changes(sheets, revision), scope, PUBLIC, run)
+    [indicators] = [t.frame for t in tables_of(sheets) if t.name == INDICATORS]
+    figures = csv_bytes(indicators)
+    revision = _public_revision(root, scope, figures)
+    files = _workbook_and_csvs(_with_changes(sheets, revision), scope, PUBLIC, run, figures)
     kept = {k.period: k for k in earlier}
     audited_with = {}
     rows = inputs.indicator_values
@@ -355,13 +361,12 @@ def render_public(
     return PublicExtract(scope, files, manifest, plan, audited_with, own_values, revision)
 
 
-def _public_revision(root: Path | None, scope: Scope, sheets: list[Sheet]) -> Revision:
-    """Public figures are what the public indicators table shows, labels and all: a
-    change is listed as published (``<5`` to 7), and a count hidden in both versions is
-    not listed at all, so the list says no more than the two tables do."""
+def _public_revision(root: Path | None, scope: Scope, figures: bytes) -> Revision:
+    """Public figures are what the public indicators table (``figures``, its CSV) shows,
+    labels and all: a change is listed as published (``<5`` to 7), and a count hidden in
+    both versions is not listed at all, so the list says no more than the two tables do."""
     if root is None:
         return revisions.first(cause=False)
-    [indicators] = [t.frame for t in tables_of(sheets) if t.name == "indicators"]
 
     def because(changes: pd.DataFrame, previous: revisions.Version) -> dict:
         return {"figures_changed": len(changes), "since_version": previous.number}
@@ -369,7 +374,7 @@ def _public_revision(root: Path | None, scope: Scope, sheets: list[Sheet]) -> Re
     return revisions.revise(
         Path(root) / scope.label / PUBLIC_FOLDER,
         public_versions.indicators_file(scope.label),
-        csv_bytes(indicators),
+        figures,
         scope.file_name(PUBLIC, revisions.CHANGES, "csv"),
         because=because,
     )

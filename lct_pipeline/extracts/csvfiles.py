@@ -20,9 +20,30 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_text(str(c)) for c in frame.columns])
-    for values in frame.itertuples(index=False):
-        writer.writerow([_text(v) for v in values])
+    # Column by column (a repeated value converted once), then written row by row.
+    columns = [_column_texts(frame.iloc[:, j]) for j in range(len(frame.columns))]
+    writer.writerows(zip(*columns, strict=True) if columns else [()] * len(frame))
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _column_texts(values: pd.Series) -> list[str]:
+    """Each value of a column as ``_text`` writes it."""
+    if values.dtype.kind == "f":  # numbers: whole ones without ".0"; missing: empty
+        return [
+            "" if v != v else str(int(v)) if v.is_integer() else repr(v) for v in values.tolist()
+        ]
+    made: dict[tuple[type, object], str] = {}
+    texts = []
+    for value in values.tolist():
+        try:
+            key = (type(value), value)
+            text = made[key]
+        except KeyError:
+            text = made[key] = _text(value)
+        except TypeError:  # not hashable
+            text = _text(value)
+        texts.append(text)
+    return texts
 
 
 def _text(value: object) -> str:

@@ -171,14 +171,15 @@ def revise(
     previous = latest(folder)
     if previous is None:
         return first(cause is not None)
-    if previous.read(figures_file) == figures:
+    held = previous.read(figures_file)
+    if held == figures:
         kept = _frame(previous.read(changes_file))
         fields = {f: previous.manifest.get(f) for f in MANIFEST_FIELDS}
         fields |= {"version": previous.number, "current": True}
         fields["revisions"] = fields["revisions"] or []
         changes = kept if kept is not None else empty_changes(cause is not None)
         return Revision(previous.number, changes, fields)
-    old = _frame(previous.read(figures_file))
+    old = _frame(held)
     changes = changed_figures(old if old is not None else _frame(figures).iloc[:0], _frame(figures))
     if cause is not None:
         changes[CAUSE] = cause(changes, previous)

@@ -10,7 +10,7 @@ repeat the same codes and names on every row: a national indicator table of
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -104,11 +104,17 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, styles: _Styles) -> None:
         for j, name in enumerate(table.frame.columns):
             _write_text(ws, row, j, clean(str(name)), styles, **HEADER_STYLE)
         row += 1
-        columns = [str(c) for c in table.frame.columns]
-        for values in table.frame.itertuples(index=False):
-            for j, (column, value) in enumerate(zip(columns, values, strict=True)):
-                _write_cell(ws, row, j, column, value, styles)
-            row += 1
+        # Each column's cells are worked out once, column by column (a repeated text
+        # once); then written row by row, so the shared strings keep their order.
+        columns = [
+            _column_cells(ws, str(name), table.frame.iloc[:, j], styles)
+            for j, name in enumerate(table.frame.columns)
+        ]
+        for r, cells in enumerate(zip(*columns, strict=True), start=row):
+            for j, cell in enumerate(cells):
+                if cell is not None:
+                    cell[0](r, j, cell[1], cell[2])
+        row += len(table.frame)
 
 
 def _write_text(ws: Worksheet, row: int, col: int, text: str, styles: _Styles, **style) -> None:
@@ -117,29 +123,61 @@ def _write_text(ws: Worksheet, row: int, col: int, text: str, styles: _Styles, *
     ws.write_string(row, col, text, styles.get(**style))
 
 
-def _write_cell(
-    ws: Worksheet, row: int, col: int, column: str, value: object, styles: _Styles
-) -> None:
+# A cell to write: (the worksheet's write method, the value, its format); None: empty.
+_Cell = tuple[Callable[..., object], object, Format | None] | None
+
+
+def _column_cells(ws: Worksheet, column: str, values: pd.Series, styles: _Styles) -> list[_Cell]:
+    """The cells of one column, as ``_cell`` writes each value."""
+    if values.dtype.kind == "f":  # a float column: numbers, or empty where missing
+        whole = NUMBER_FORMATS.get(column)
+        whole_fmt = styles.get(num_format=whole) if whole else None
+        fraction_fmt = styles.get(num_format=NUMBER_FORMATS.get(column, DECIMAL_FORMAT))
+        write = ws.write_number
+        return [
+            None
+            if v != v
+            else (write, int(v), whole_fmt)
+            if v.is_integer()
+            else (write, v, fraction_fmt)
+            for v in values.tolist()
+        ]
+    made: dict[tuple[type, object], _Cell] = {}
+    cells = []
+    for value in values.tolist():
+        try:
+            key = (type(value), value)
+            cell = made[key]
+        except KeyError:
+            cell = made[key] = _cell(ws, column, value, styles)
+        except TypeError:  # not hashable
+            cell = _cell(ws, column, value, styles)
+        cells.append(cell)
+    return cells
+
+
+def _cell(ws: Worksheet, column: str, value: object, styles: _Styles) -> _Cell:
     """One cell: numbers as numbers, text always as text (never as a formula)."""
     if is_missing(value):
-        return
+        return None
     if isinstance(value, (pd.Timestamp, datetime)):
         moment = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
-        ws.write_datetime(row, col, moment, styles.get(num_format=DATE_FORMAT))
-        return
+        return (ws.write_datetime, moment, styles.get(num_format=DATE_FORMAT))
     if not isinstance(value, str) and (number := as_number(value)) is not None:
         fmt = NUMBER_FORMATS.get(column, DECIMAL_FORMAT if isinstance(number, float) else None)
-        ws.write_number(row, col, number, styles.get(num_format=fmt) if fmt else None)
-        return
+        return (ws.write_number, number, styles.get(num_format=fmt) if fmt else None)
     text = clean(str(value))
     if not text:
-        return  # an empty cell, as a reader expects, not an empty string
+        return None  # an empty cell, as a reader expects, not an empty string
     if column == "rag" and text in RAG_STYLES:
-        _write_text(ws, row, col, text, styles, **RAG_STYLES[text])
+        style = dict(RAG_STYLES[text])
     elif column in MARK_COLUMNS:
-        _write_text(ws, row, col, text, styles, align="right")
+        style = {"align": "right"}
     else:
-        _write_text(ws, row, col, text, styles)
+        style = {}
+    if is_formula_like(text):
+        style["quote_prefix"] = True
+    return (ws.write_string, text, styles.get(**style))
 
 
 def _widths(sheet: Sheet) -> dict[int, float]:
