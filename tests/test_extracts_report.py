@@ -86,3 +86,29 @@ def test_a_trend_chart_is_drawn_again_only_when_its_figures_change(reference):
     assert charts.trend_chart(trends.copy(), quarters, reference) is first  # kept, not redrawn
     moved = charts.trend_chart(trends.assign(value=[5.0, 8.0]), quarters, reference)
     assert moved != first and "IND01" in moved
+
+
+def test_the_rejections_chart_is_the_one_matplotlib_draws_with_every_bar_s_limits(monkeypatch):
+    """The chart takes its data limits from the first and last reason's bars only (it is
+    faster): the SVG is the one matplotlib draws when every bar updates them."""
+    import random
+    from contextlib import contextmanager
+
+    import pandas as pd
+
+    from lct_pipeline.extracts import charts
+
+    chance = random.Random(3)
+    codes = [f"REASON_{i}" for i in range(9)]  # more than the palette: an "other" series
+    by_cso = pd.DataFrame(
+        {"org_code": [f"CSO{i:02d}" for i in range(40)]}
+        | {c: [chance.choice([0, 0, 0, 1, 2, 7, 30]) for _ in range(40)] for c in codes}
+    )
+    fast = charts.rejections_chart(by_cso, codes)
+
+    @contextmanager
+    def every_bar(ax):
+        yield []  # nothing held back: matplotlib updates the limits for each bar
+
+    monkeypatch.setattr(charts, "_limits_from_bars_given", every_bar)
+    assert charts.rejections_chart(by_cso, codes) == fast

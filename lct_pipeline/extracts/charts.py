@@ -14,6 +14,7 @@ import re
 import textwrap
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -69,6 +70,8 @@ def trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference)
     """
     # A refresh often leaves the national trends as they were (a correction of a count
     # no indicator reads, a later quarter's CUM rows): the same figures, the same chart.
+    # Only the quarters shown count: a change before them leaves the chart as it was.
+    trends = trends[trends["period"].isin(quarters)]
     names = tuple((code, i.name) for code, i in reference.indicators.items())
     figures = hashlib.sha256(trends.to_csv(index=False).encode()).hexdigest()
     key = (figures, tuple(quarters), names)
@@ -149,6 +152,25 @@ def _num(frame: pd.DataFrame, period: str, column: str) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
+@contextmanager
+def _limits_from_bars_given(ax):
+    """While drawing: the data limits of ``ax`` come only from the bars the caller lists.
+
+    matplotlib works out each bar's extent from its path when it adds the bar, which at
+    national scale (300 CSOs, 7 stacked reasons) was a third of the report's chart time.
+    The limits are the same as long as the bars listed hold every extreme.
+    """
+    update = ax._update_patch_limits
+    given: list = []
+    ax._update_patch_limits = lambda patch: None
+    try:
+        yield given
+    finally:
+        del ax._update_patch_limits
+    for patch in given:
+        update(patch)
+
+
 def rejections_chart(by_cso: pd.DataFrame, reason_codes: list[str]) -> str | None:
     """Rejected rows per CSO, stacked by reason code; None when nothing was rejected."""
     if by_cso.empty or not reason_codes or by_cso[reason_codes].to_numpy().sum() == 0:
@@ -173,9 +195,14 @@ def _rejections_chart(by_cso: pd.DataFrame, reason_codes: list[str]) -> str:
     ax = figure.subplots()
     labels = [org or "(none)" for org in rows["org_code"]]
     left = [0.0] * len(rows)
-    for (name, counts), colour in zip(series.items(), REASON_PALETTE, strict=False):
-        ax.barh(labels, counts, left=left, color=colour, label=name, height=0.6)
-        left = [a + b for a, b in zip(left, counts, strict=True)]
+    bars = []
+    with _limits_from_bars_given(ax) as limits:
+        for (name, counts), colour in zip(series.items(), REASON_PALETTE, strict=False):
+            bars.append(ax.barh(labels, counts, left=left, color=colour, label=name, height=0.6))
+            left = [a + b for a, b in zip(left, counts, strict=True)]
+        # A row's bars lie end to end from 0 (counts are not negative): its first and last
+        # bars hold its extremes, so the data limits are those of the other bars too.
+        limits.extend([*bars[0], *bars[-1]])
     ax.set_xlabel("rejected rows", fontsize=9)
     ax.tick_params(labelsize=8.5)
     ax.xaxis.get_major_locator().set_params(integer=True)
