@@ -198,6 +198,8 @@ def _translated(columns: tuple[tuple[str, str], ...], language: str) -> tuple[tu
 
 
 def _issue_table(issues: pd.DataFrame, severity: str, language: str) -> pd.DataFrame:
+    if issues.empty:  # most files: one empty table per language, never changed
+        return _no_issues(language)
     chosen = issues[issues["severity"] == severity].sort_values(
         ["sheet", "row_number"], na_position="first", kind="stable"
     )
@@ -205,6 +207,13 @@ def _issue_table(issues: pd.DataFrame, severity: str, language: str) -> pd.DataF
     row = _t(ISSUE_COLUMNS["row_number"], language)
     frame[row] = frame[row].astype("Int64")
     return frame.reset_index(drop=True)
+
+
+@cache
+def _no_issues(language: str) -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype=object) for column in ISSUE_COLUMNS})
+    frame["row_number"] = frame["row_number"].astype("Int64")
+    return frame.rename(columns=_headers(ISSUE_COLUMNS, language))
 
 
 def _not_reported(rows: pd.DataFrame, language: str) -> pd.DataFrame:
@@ -271,6 +280,33 @@ def _not_reported_issues(unreported: pd.DataFrame, language: str) -> pd.DataFram
     return frame.rename(columns=_headers(ISSUE_COLUMNS, language))
 
 
+def _reasons(issues: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Rows per severity and reason, with what the reason means."""
+    if issues.empty:
+        return _no_reasons(language)
+    reasons = issues.groupby(["severity", "reason_code"]).size().rename("rows").reset_index()
+    reasons["severity"] = reasons["severity"].map(lambda s: _t(SEVERITY[s], language))
+    reasons["meaning"] = reasons["reason_code"].map(
+        lambda code: _t(REASON_MEANINGS[code], language) if code in REASON_MEANINGS else ""
+    )
+    return reasons.rename(columns=_reason_headers(language))
+
+
+@cache
+def _no_reasons(language: str) -> pd.DataFrame:
+    columns = ["severity", "reason_code", "rows", "meaning"]
+    return pd.DataFrame(columns=columns).rename(columns=_reason_headers(language))
+
+
+def _reason_headers(language: str) -> dict[str, str]:
+    return {
+        "severity": _t(_SEVERITY_COLUMN, language),
+        "reason_code": _t(ISSUE_COLUMNS["reason_code"], language),
+        "rows": _t(N_("rows"), language),
+        "meaning": _t(N_("meaning"), language),
+    }
+
+
 def _sheets(
     source_file: str,
     file_slices: pd.DataFrame,
@@ -279,23 +315,7 @@ def _sheets(
     language: str,
     unreported: pd.DataFrame | None = None,
 ) -> list[Sheet]:
-    columns = {"severity": _SEVERITY_COLUMN, "reason_code": ISSUE_COLUMNS["reason_code"]}
-    reasons = (
-        issues.groupby(["severity", "reason_code"]).size().rename("rows").reset_index()
-        if not issues.empty
-        else pd.DataFrame(columns=["severity", "reason_code", "rows"])
-    )
-    reasons["severity"] = reasons["severity"].map(lambda s: _t(SEVERITY[s], language))
-    reasons["meaning"] = reasons["reason_code"].map(
-        lambda code: _t(REASON_MEANINGS[code], language) if code in REASON_MEANINGS else ""
-    )
-    reasons = reasons.rename(
-        columns={
-            **_headers(columns, language),
-            "rows": _t(N_("rows"), language),
-            "meaning": _t(N_("meaning"), language),
-        }
-    )
+    reasons = _reasons(issues, language)
     sheet = {s: _t(name, language) for s, name in SHEETS.items()}
     first_line = what_to_fix(source_file, file_slices, issues, language)
     not_reported = _t(NOT_REPORTED_TEXT["sheet"], language)
