@@ -79,7 +79,7 @@ def evaluation_extracts(
     engine = warehouse.get_engine()
     with engine.connect() as conn:  # before reading: a change meanwhile leaves it stale
         built_from = freshness.input_version(conn, freshness.EXTRACTS, period)
-    inputs = read_views(engine, period, scope_labels(scopes))
+    inputs = read_views(engine, period, internal_labels(scopes))
     run = run_info(context)
     results = []
     for scope in built_scopes(context, scopes, inputs):
@@ -102,8 +102,14 @@ def evaluation_extracts(
 
 
 def scope_labels(scopes: list[Scope]) -> set[str]:
-    # The scope's own rows, its CUM rows and, for a year, its quarters' rows.
+    # The scope's own rows, its CUM rows and, for a year, its quarters' rows (a public
+    # year is protected with its quarters).
     return {p for scope in scopes for p in (scope.label, scope.last_quarter, *scope.quarters)}
+
+
+def internal_labels(scopes: list[Scope]) -> set[str]:
+    # The scope's own rows and its CUM rows: an internal year shows no quarter's rows.
+    return {p for scope in scopes for p in (scope.label, scope.last_quarter)}
 
 
 def run_info(context: dg.AssetExecutionContext) -> RunInfo:

@@ -97,7 +97,7 @@ def child(work: Path, scenario: str, root: Path, setup: bool) -> None:
     sys.path.insert(0, str(ROOT))
     try:
         from assets.extracts import internal_labels
-    except ImportError:  # before commit <this one>, the asset read every scope label
+    except ImportError:  # earlier commits: the asset read the quarters of a year too
         from assets.extracts import scope_labels as internal_labels
     from lct_pipeline.extracts import RunInfo, build_extract, read_views, scopes_for
     from lct_pipeline.reference import load_reference

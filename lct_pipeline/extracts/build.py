@@ -111,9 +111,14 @@ class PublicExtract:
         return found
 
 
-def input_files(submissions: pd.DataFrame, scope: Scope) -> list[InputFile]:
-    """The files whose slices the scope reports (accepted, rejected or superseded)."""
-    rows = submissions[submission_quarters(submissions).isin(scope.quarters)]
+def input_files(
+    submissions: pd.DataFrame, scope: Scope, quarters: pd.Series | None = None
+) -> list[InputFile]:
+    """The files whose slices the scope reports (accepted, rejected or superseded);
+    ``quarters``: ``submission_quarters(submissions)`` if known."""
+    if quarters is None:
+        quarters = submission_quarters(submissions)
+    rows = submissions[quarters.isin(scope.quarters)]
     pairs = {(str(f), str(s)) for f, s in zip(rows["source_file"], rows["sha256"], strict=True)}
     return [InputFile(f, s) for f, s in sorted(pairs)]
 
@@ -140,10 +145,13 @@ def _with_changes(sheets: list[Sheet], revision: Revision) -> list[Sheet]:
     return [*sheets[:-1], Sheet(revisions.CHANGES, (table,)), sheets[-1]]
 
 
-def inputs_to_date(submissions: pd.DataFrame, last_quarter: str) -> dict[str, str]:
+def inputs_to_date(
+    submissions: pd.DataFrame, last_quarter: str, quarters: pd.Series | None = None
+) -> dict[str, str]:
     """Per quarter up to ``last_quarter``: a digest of the files its slices come from. A
     later version compares them to say which earlier quarters changed its CUM rows."""
-    quarters = submission_quarters(submissions)
+    if quarters is None:
+        quarters = submission_quarters(submissions)
     files: dict[str, set[str]] = {}
     for quarter, file, sha in zip(
         quarters, submissions["source_file"], submissions["sha256"], strict=True
@@ -247,10 +255,11 @@ def render_extract(
 ) -> Extract:
     """Every internal file of the extract, in memory. ``inputs_used``: ``input_files``;
     ``folder``: where its earlier versions are (none: a first version)."""
-    used = input_files(inputs.submissions, scope) if inputs_used is None else inputs_used
+    quarters = inputs.slice_quarters
+    used = input_files(inputs.submissions, scope, quarters) if inputs_used is None else inputs_used
     internal = internal_sheets(inputs, scope, reference)
     figures = csv_bytes(internal.indicators)
-    to_date = inputs_to_date(inputs.submissions, scope.last_quarter)
+    to_date = inputs_to_date(inputs.submissions, scope.last_quarter, quarters)
     revision = _internal_revision(folder, scope, figures, used, to_date, inputs, reference)
     sheets = _with_changes(internal.sheets, revision)
     files = _workbook_and_csvs(sheets, scope, INTERNAL, run, figures)

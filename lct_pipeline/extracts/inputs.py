@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import sqlalchemy as sa
@@ -67,6 +68,12 @@ class ExtractInputs:
                 raise ValueError(f"{name} lacks column(s) {', '.join(missing)} (SPEC §8)")
             object.__setattr__(self, name, _typed(frame.loc[:, list(columns)]))
 
+    @cached_property
+    def slice_quarters(self) -> pd.Series:
+        """``submission_quarters(self.submissions)``, worked out once: every slice since
+        the programme's start, so it grows with the history."""
+        return submission_quarters(self.submissions)
+
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers as floats and text as Python objects, whatever the database driver returned."""
@@ -124,7 +131,9 @@ def submission_quarters(submissions: pd.DataFrame) -> pd.Series:
         parsed = periods.parse_period(period) if period else None
         return parsed if parsed and parsed >= periods.PROGRAMME_START else None
 
-    own = [valid(p) for p in submissions["period"]]
+    # A national history repeats a few dozen periods in tens of thousands of slices.
+    found = {p: valid(p) for p in set(submissions["period"])}
+    own = [found[p] for p in submissions["period"]]
     by_file: dict[object, Counter] = {}
     for sha, quarter in zip(submissions["sha256"], own, strict=True):
         if quarter:

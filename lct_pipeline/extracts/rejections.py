@@ -32,9 +32,13 @@ NO_ORG_NAME = "(no organisation: file rejected whole or unreadable org code)"
 UNKNOWN_ORG_NAME = "(not in the organisation registry)"
 
 
-def scoped_submissions(submissions: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """The slices the scope reports, with the quarter each belongs to."""
-    quarters = submission_quarters(submissions)
+def scoped_submissions(
+    submissions: pd.DataFrame, scope: Scope, quarters: pd.Series | None = None
+) -> pd.DataFrame:
+    """The slices the scope reports, with the quarter each belongs to (``quarters``:
+    ``submission_quarters(submissions)`` if known)."""
+    if quarters is None:
+        quarters = submission_quarters(submissions)
     return submissions.assign(quarter=quarters)[quarters.isin(scope.quarters)]
 
 

@@ -43,7 +43,7 @@ def internal_sheets(inputs: ExtractInputs, scope: Scope, reference: Reference) -
     indicators = tables.indicator_table(rows, reference)
     headline = tables.headline(indicators, scope, reference)
     key = tables.key_figures(inputs, scope, headline, internal=True)
-    slices = rejections.scoped_submissions(inputs.submissions, scope)
+    slices = rejections.scoped_submissions(inputs.submissions, scope, inputs.slice_quarters)
     rejected = rejections.issue_list(inputs.rejections, slices)
     warned = rejections.issue_list(inputs.warnings, slices)
     by_cso = rejections.rejections_by_cso(rejected, slices, scope, reference)

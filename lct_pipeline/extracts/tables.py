@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
-from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ExtractInputs, submission_quarters
+from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ExtractInputs
 from lct_pipeline.extracts.scope import CUMULATIVE, Scope
 from lct_pipeline.reference import Reference
 
@@ -165,7 +165,7 @@ def key_figures(
         ("reporting timeliness (%)", reporting["timeliness_pct"]),
     ]
     if internal:
-        subs = inputs.submissions[submission_quarters(inputs.submissions).isin(scope.quarters)]
+        subs = inputs.submissions[inputs.slice_quarters.isin(scope.quarters)]
         lines += [
             ("files received", subs["sha256"].nunique()),
             ("rows received", subs["rows_total"].sum()),
