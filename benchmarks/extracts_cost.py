@@ -14,8 +14,8 @@ write the folder) on a generated national warehouse, each measurement a fresh pr
 
 The warehouse: ``--orgs`` CSOs over 2012Q4..2013Q4 generated with seed 7 and run with
 ``lct run --all --workers 2`` into ``--work`` (kept: a second run reuses it; about 8
-minutes for 300 CSOs). Prints one table: whole-process wall time, and inside the
-process the time of reading the views and of building the extract.
+minutes for 300 CSOs). Prints one table: whole-process wall time, inside the process
+the time of reading the views and of building the extract, and the process's peak RSS.
 
     .venv/bin/python benchmarks/extracts_cost.py --work /tmp/lctx [--repeat 5]
 """
@@ -26,6 +26,7 @@ import argparse
 import dataclasses
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -124,6 +125,7 @@ def child(work: Path, scenario: str, root: Path, setup: bool) -> None:
     print(json.dumps({
         "imports": imported - started, "read": read - imported, "build": built - read,
         "rows": result.row_count, "version": result.revision.number,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))  # fmt: skip
 
 
@@ -166,15 +168,16 @@ def main() -> int:
     prepare(args.work, args.orgs)
     print(
         f"| {args.orgs} CSOs, median of {args.repeat} | process | imports | read views"
-        " | build | indicator rows |"
+        " | build | peak RSS | indicator rows |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="lct-extracts-cost-") as scratch:
         for scenario in args.only or SCENARIOS:
             period = SCENARIOS[scenario][0] if scenario != "year" else YEAR[:4]
             m = measure(args.work, scenario, args.repeat, Path(scratch))
             print(f"| {scenario} ({period}) | {m['wall']:.2f} s | {m['imports']:.2f} s"
-                  f" | {m['read']:.2f} s | **{m['build']:.2f} s** | {m['rows']:,.0f} |",
+                  f" | {m['read']:.2f} s | **{m['build']:.2f} s** | {m['rss']:.0f} MB"
+                  f" | {m['rows']:,.0f} |",
                   flush=True)  # fmt: skip
     return 0
 
