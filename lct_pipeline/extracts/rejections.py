@@ -76,15 +76,16 @@ def rejections_by_cso(
     orgs = sorted(expected | set(slices["org_code"]) | set(rejections["org_code"]))
     orgs = [o for o in orgs if o] + ([""] if "" in orgs else [])
     codes = reason_columns(rejections["reason_code"])
-    counts = rejections.groupby(["org_code", "reason_code"]).size()
-    sent = slices.groupby("org_code")[list(COUNT_COLUMNS)].sum()
-    files = slices.groupby("org_code")["sha256"].nunique()
+    # As dicts: a lookup per CSO and reason in a pandas index costs more than the table.
+    counts = rejections.groupby(["org_code", "reason_code"]).size().to_dict()
+    sent = slices.groupby("org_code")[list(COUNT_COLUMNS)].sum().to_dict("index")
+    files = slices.groupby("org_code")["sha256"].nunique().to_dict()
     lines = []
     for org in orgs:
         line: dict[str, object] = {"org_code": org, "org_name": _org_name(org, reference)}
         line["files"] = int(files.get(org, 0))
         for column in COUNT_COLUMNS:
-            line[column] = int(sent.at[org, column]) if org in sent.index else 0
+            line[column] = int(sent[org][column]) if org in sent else 0
         for code in codes:
             line[code] = int(counts.get((org, code), 0))
         lines.append(line)

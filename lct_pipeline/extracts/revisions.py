@@ -132,9 +132,12 @@ def changed_figures(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         lines.append(part)
     out = pd.concat(lines, ignore_index=True)
     order = {f: i for i, f in enumerate(figures)}
-    positions = {tuple(r): i for i, r in enumerate(new[key].itertuples(index=False))}
-    after = len(positions)
-    out["_at"] = [positions.get(tuple(r), after) for r in out[key].itertuples(index=False)]
+    # Each changed figure where the new table has it (a figure's key is unique), else last.
+    changed = list(zip(*(out[c].tolist() for c in key), strict=True))
+    wanted = set(changed)
+    rows = zip(*(new[c].tolist() for c in key), strict=True)
+    positions = {k: i for i, k in enumerate(rows) if k in wanted}
+    out["_at"] = [positions.get(k, len(new)) for k in changed]
     out["_figure"] = out["figure"].map(order)
     out = out.sort_values(["_at", *key, "_figure"], kind="stable")
     return (
