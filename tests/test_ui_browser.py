@@ -23,7 +23,7 @@ from lct_pipeline.settings import SAMPLE_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = live.ROOT / "tests" / "artifacts"
-STAGES = ("ingestion", "validation", "warehouse", "indicators", "extracts")
+STAGES = ("ingestion", "validation", "warehouse", "indicators", "extracts", "templates")
 VISIBLE_TIMEOUT = 60_000  # ms: the first page load builds the whole asset graph
 # Headless in a container: no sandbox (root), no GPU, and nothing that goes online.
 CHROMIUM_ARGS = [
