@@ -63,11 +63,6 @@ class Msg(str):
             "args": {k: v.to_json() if isinstance(v, Msg) else v for k, v in self.args.items()},
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Msg:
-        args = {k: cls.from_json(v) if isinstance(v, dict) else v for k, v in data["args"].items()}
-        return cls(data["id"], args)
-
 
 def _format(message_id: str, args: Mapping[str, Any], language: str) -> str:
     rendered = {k: v.render(language) if isinstance(v, Msg) else v for k, v in args.items()}
