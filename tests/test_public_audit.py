@@ -27,7 +27,14 @@ from test_extracts_scenario import (
 from lct_pipeline.extracts import ExtractInputs, quarter_scope, render_public, year_scope
 from lct_pipeline.extracts.audit import PublicTable, audit
 from lct_pipeline.extracts.cells import figure_name, universe
-from lct_pipeline.extracts.protection import Equation, Interval, Status, System, is_protected
+from lct_pipeline.extracts.protection import (
+    Equation,
+    InconsistentTables,
+    Interval,
+    Status,
+    System,
+    is_protected,
+)
 from lct_pipeline.extracts.suppression import protect
 from lct_pipeline.reference import Area, Organisation
 
@@ -167,6 +174,27 @@ def test_the_interval_engine_on_a_plain_sum():
     system = System(status, {"t": 10.0}, [Equation.sum_of("t", ["a", "b", "c"])], 5)
     found = {c: (iv.low, iv.high) for c, iv in system.intervals().items()}
     assert found == {"a": (1.0, 4.0), "b": (5.0, 9.0), "c": (0.0, 4.0)}
+
+
+def test_counts_an_equation_makes_equal_share_their_interval_and_what_pins_it():
+    # t = a + b (t = 6 shown) and a2 = a (a count of two versions of a table, unchanged):
+    # a2 is <5, so a is 1 to 4 too, and b = 6 - a is 2 to 5, pinned by the link.
+    status = {"a": Status.LEFT_OUT, "a2": Status.SMALL, "b": Status.LEFT_OUT}
+    link = Equation((("a2", 1.0), ("a", -1.0)))
+    total = Equation.sum_of("t", ["a", "b"])
+    system = System(status, {"t": 6.0}, [total, link], 5)
+    found = system.intervals()
+    assert {c: (iv.low, iv.high) for c, iv in found.items()} == {
+        "a": (1.0, 4.0),
+        "a2": (1.0, 4.0),
+        "b": (2.0, 5.0),
+    }
+    assert found["b"].pinned_by == {"t", "a", "b", "a2"}  # the sum and the link
+    assert link in found["b"].equations and total in found["b"].equations
+    # Two labels that contradict through a link: no value fits.
+    status = {"a": Status.SECONDARY, "a2": Status.SMALL}
+    with pytest.raises(InconsistentTables):
+        System(status, {}, [link], 5).intervals()
 
 
 # Seed 1092 has a zero that a remedy elsewhere frees to 0 to 3 (without looking at it

@@ -31,11 +31,13 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 import highspy
 import numpy as np
 
 _EPS = 1e-6
+_NONE = np.empty(0, dtype=np.intp)
 _PRIMAL_SIMPLEX = 4  # HiGHS's simplex_strategy option
 
 
@@ -79,6 +81,11 @@ class Interval:
 
     def same_range(self, other: Interval) -> bool:
         return (self.low, self.high) == (other.low, other.high)
+
+    @cached_property
+    def pinned_by(self) -> frozenset[Hashable]:
+        """The cells of what pins it: its programs' equations and label bounds."""
+        return frozenset(c for eq in self.equations for c, _ in eq.terms) | set(self.bounds)
 
 
 def label_bounds(status: Status, threshold: int) -> tuple[float, float]:
@@ -193,49 +200,119 @@ class System:
         only: set[Hashable] | None = None,
         skip_proven: bool = False,
     ) -> dict:
-        column = {c: i for i, c in enumerate(unknowns)}
-        by_column: list[list[tuple[int, float]]] = [[] for _ in unknowns]
-        rhs = np.zeros(len(equations))
-        for r, eq in enumerate(equations):
-            constant = eq.rhs
-            for cell, coef in eq.terms:
-                if cell in column:
-                    by_column[column[cell]].append((r, coef))
-                else:
-                    constant -= coef * self.shown.get(cell, 0.0)
-            rhs[r] = constant
-        bounds = [label_bounds(self.status[c], self.threshold) for c in unknowns]
-        if not equations:
-            return {c: Interval(*b) for c, b in zip(unknowns, bounds, strict=True)
-                    if only is None or c in only}  # fmt: skip
-        solver = _Solver(by_column, rhs, bounds)
+        model = _Columns(unknowns, equations, self.shown)
+        bounds = [
+            (max(lo for lo, _ in b), min(hi for _, hi in b))
+            for b in ([label_bounds(self.status[c], self.threshold) for c in members]
+                      for members in model.members)
+        ]  # fmt: skip
+        if any(lo > hi + _EPS for lo, hi in bounds):  # equal counts with labels that differ
+            raise InconsistentTables("the published figures contradict each other")
+        solver = _Solver(model.by_column, model.rhs, bounds) if model.rhs.size else None
         result = {}
-        # The smallest and largest value of each cell over the solutions seen so far.
-        inner_low = np.full(len(unknowns), np.inf)
-        inner_high = np.full(len(unknowns), -np.inf)
-        for i, cell in enumerate(unknowns):
-            if only is not None and cell not in only:
+        # The smallest and largest value of each column over the solutions seen so far.
+        inner_low = np.full(len(bounds), np.inf)
+        inner_high = np.full(len(bounds), -np.inf)
+        for i, members in enumerate(model.members):
+            wanted = [c for c in members if only is None or c in only]
+            if not wanted:
                 continue
             if skip_proven and inner_low[i] <= inner_high[i]:
                 inner = Interval(float(inner_low[i]), float(inner_high[i]), exact=False)
-                if is_protected(self.status[cell], inner, self.threshold, zero_ok=False):
-                    result[cell] = inner
+                if all(is_protected(self.status[c], inner, self.threshold, zero_ok=False)
+                       for c in wanted):  # fmt: skip
+                    result |= dict.fromkeys(wanted, inner)
                     continue
-            low, low_eqs, low_bounds, x = solver.extreme(i, highspy.ObjSense.kMinimize)
-            if x is not None:
-                np.minimum(inner_low, x, out=inner_low)
-                np.maximum(inner_high, x, out=inner_high)
-            high, high_eqs, high_bounds, x = solver.extreme(i, highspy.ObjSense.kMaximize)
-            if x is not None:
-                np.minimum(inner_low, x, out=inner_low)
-                np.maximum(inner_high, x, out=inner_high)
-            result[cell] = Interval(
-                low,
-                high,
-                tuple(equations[j] for j in sorted(low_eqs | high_eqs)),
-                tuple(unknowns[j] for j in sorted(low_bounds | high_bounds) if j != i),
-            )
+            ends = []
+            for sense, end in ((highspy.ObjSense.kMinimize, 0), (highspy.ObjSense.kMaximize, 1)):
+                seen = inner_low[i] if end == 0 else inner_high[i]
+                if solver is None or abs(seen - bounds[i][end]) < _EPS:
+                    # A solution seen already reaches the label's bound (a zero of a count
+                    # left out, mostly): that end is exact without a program of its own.
+                    ends.append((bounds[i][end], _NONE, _NONE))
+                    continue
+                value, used_rows, used_cols, x = solver.extreme(i, sense)
+                if x is not None:
+                    np.minimum(inner_low, x, out=inner_low)
+                    np.maximum(inner_high, x, out=inner_high)
+                ends.append((value, used_rows, used_cols))
+            (low, low_rows, low_cols), (high, high_rows, high_cols) = ends
+            rows, columns = np.union1d(low_rows, high_rows), np.union1d(low_cols, high_cols)
+            pinning = {*model.row_equations(rows), *model.equal[i]}
+            for j in columns:
+                pinning |= set(model.equal[j])
+            ties = [c for j in {i, *columns.tolist()} for c in model.members[j]]
+            for cell in wanted:
+                result[cell] = Interval(
+                    low,
+                    high,
+                    tuple(equations[r] for r in sorted(pinning)),
+                    tuple(c for c in ties if c != cell),
+                )
         return result
+
+
+class _Columns:
+    """A component's linear program, one column per unknown, except that unknowns an
+    equation says are equal (``x - y = 0``: a count linking two versions of a table,
+    a total with a single part) share one: a year held beside its quarters' published
+    versions has half the columns, and half the programs, it would have otherwise."""
+
+    def __init__(
+        self, unknowns: list[Hashable], equations: list[Equation], shown: dict[Hashable, float]
+    ) -> None:
+        index = {c: i for i, c in enumerate(unknowns)}
+        parent = list(range(len(unknowns)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = i = parent[parent[i]]
+            return i
+
+        rows: list[tuple[int, dict[int, float], float]] = []
+        equal: list[tuple[int, int, int]] = []  # (equation, unknown, unknown)
+        for r, eq in enumerate(equations):
+            constant, terms = eq.rhs, defaultdict(float)
+            for cell, coef in eq.terms:
+                if cell in index:
+                    terms[index[cell]] += coef
+                else:
+                    constant -= coef * shown.get(cell, 0.0)
+            (a, ka), (b, kb) = (*terms.items(), (None, 0.0), (None, 0.0))[:2]
+            if len(terms) == 2 and ka == -kb != 0 and abs(constant) < _EPS:
+                equal.append((r, a, b))
+                ra, rb = root(a), root(b)
+                parent[max(ra, rb)] = min(ra, rb)
+            else:
+                rows.append((r, terms, constant))
+        roots = sorted({root(i) for i in range(len(unknowns))})
+        column = {r: k for k, r in enumerate(roots)}
+        self.members: list[list[Hashable]] = [[] for _ in roots]
+        for i, cell in enumerate(unknowns):
+            self.members[column[root(i)]].append(cell)
+        self.equal: list[list[int]] = [[] for _ in roots]  # each column's "equal to" equations
+        for r, a, _ in equal:
+            self.equal[column[root(a)]].append(r)
+        self.by_column: list[list[tuple[int, float]]] = [[] for _ in roots]
+        self._row_equation: list[int] = []
+        rhs: list[float] = []
+        for r, terms, constant in rows:
+            merged: dict[int, float] = defaultdict(float)
+            for i, coef in terms.items():
+                merged[column[root(i)]] += coef
+            merged = {k: v for k, v in merged.items() if v != 0}
+            if not merged:
+                if abs(constant) > _EPS:
+                    raise InconsistentTables("the published figures contradict each other")
+                continue
+            for k, coef in merged.items():
+                self.by_column[k].append((len(rhs), coef))
+            self._row_equation.append(r)
+            rhs.append(constant)
+        self.rhs = np.array(rhs, dtype=float)
+
+    def row_equations(self, rows: np.ndarray) -> list[int]:
+        return [self._row_equation[j] for j in rows]
 
 
 class _Solver:
@@ -267,7 +344,9 @@ class _Solver:
         self.highs.passModel(lp)
         self.current: int | None = None
 
-    def extreme(self, i: int, sense) -> tuple[float, set[int], set[int], np.ndarray | None]:
+    def extreme(self, i: int, sense) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The cell's smallest or largest value, the rows and columns whose duals pin it
+        (indices), and the solution found (None when unbounded)."""
         highs = self.highs
         if self.current != i:
             cost = np.zeros(self.n)
@@ -283,12 +362,14 @@ class _Solver:
             highspy.HighsModelStatus.kUnbounded,
             highspy.HighsModelStatus.kUnboundedOrInfeasible,
         ):
-            return math.inf, set(), set(), None
+            return math.inf, _NONE, _NONE, None
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
         solution = highs.getSolution()
-        equations = {j for j, d in enumerate(solution.row_dual) if abs(d) > 1e-9}
-        used = {j for j, d in enumerate(solution.col_dual) if abs(d) > 1e-9 and j != i}
+        # In numpy: a national year's component has thousands of rows, and a Python loop
+        # over each program's duals cost more than HiGHS solving it.
+        equations = np.flatnonzero(np.abs(np.asarray(solution.row_dual)) > 1e-9)
+        used = np.flatnonzero(np.abs(np.asarray(solution.col_dual)) > 1e-9)
         value = _round(highs.getInfo().objective_function_value)
         return value, equations, used, np.asarray(solution.col_value)
 

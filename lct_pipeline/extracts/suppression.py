@@ -104,7 +104,7 @@ def protect(
         for c in found:
             zeros.pop(c, None)
         zeros |= {
-            c: {c, *_chain(iv)} if _chain(iv) else None  # no proof given: look every round
+            c: iv.pinned_by | {c} if iv.pinned_by else None  # no proof given: look every round
             for c, iv in found.items()
             if c not in violated and iv.exact and iv.high <= 0
         }
@@ -116,7 +116,7 @@ def protect(
         pending = set()
         for cell in sorted(violated, key=repr):
             interval = violated[cell]
-            chain = _chain(interval)
+            chain = interval.pinned_by
             if chain & touched:
                 pending.add(cell)
                 continue
@@ -142,7 +142,7 @@ def _remedy(
     log: list[tuple[Hashable, str]],
 ) -> set[Hashable]:
     """Hide one more cell (or leave one out) to widen ``cell``'s interval."""
-    chain = _chain(interval)
+    chain = interval.pinned_by
     if not chain:  # no certificate from the solver: look at every equation of the cell
         chain = {c for eq in system.equations if cell in eq.cells for c in eq.cells}
     status = system.status
@@ -167,11 +167,6 @@ def _action(status: Status, value: float) -> Status | None:
         return None
     # A zero cannot be "[c]" (at least 5), and a label cannot be taken back: leave it out.
     return Status.LEFT_OUT
-
-
-def _chain(interval: Interval) -> set[Hashable]:
-    """The cells of what pins an interval: its programs' equations and bounds."""
-    return {c for eq in interval.equations for c in eq.cells} | set(interval.bounds)
 
 
 def _neighbours(system: System, cells: set[Hashable]) -> set[Hashable]:
