@@ -7,6 +7,7 @@ instance under ``DAGSTER_HOME`` so its runs show in the UI afterwards.
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import shutil
@@ -233,6 +234,18 @@ def _execute(
     return failed
 
 
+def whole_years(quarters: Sequence[str], workers: int) -> list[list[str]]:
+    """``quarters`` cut into at most ``workers`` runs of consecutive quarters, at the year
+    ends nearest to equal shares: a year's public table is made beside its quarters' as
+    published, so its Q4 must not run in one worker before another publishes the rest."""
+    ends = [i + 1 for i, q in enumerate(quarters) if i + 1 == len(quarters)
+            or periods.year(quarters[i + 1]) != periods.year(q)]  # fmt: skip
+    cuts = sorted({min(ends, key=lambda e: abs(e - k * len(quarters) / workers))
+                   for k in range(1, workers)} - {len(quarters)})  # fmt: skip
+    bounds = [0, *cuts, len(quarters)]
+    return [list(quarters[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+
+
 def _execute_in_workers(
     pool: ProcessPoolExecutor | None,
     quarters: Sequence[str],
@@ -240,6 +253,7 @@ def _execute_in_workers(
     word: str,
     log_level: str,
     workers: int,
+    by_year: bool = False,
 ) -> list[str]:
     """``_execute`` over ``workers`` processes of ``pool``, each given consecutive quarters.
 
@@ -250,8 +264,11 @@ def _execute_in_workers(
     """
     if pool is None or len(quarters) <= 1:
         return _execute(quarters, assets, word, log_level)
-    size = -(-len(quarters) // workers)
-    chunks = [quarters[i : i + size] for i in range(0, len(quarters), size)]
+    if by_year:
+        chunks = whole_years(quarters, workers)
+    else:
+        size = -(-len(quarters) // workers)
+        chunks = [list(quarters[i : i + size]) for i in range(0, len(quarters), size)]
     failed, jobs = [], []
     for chunk in chunks:
         try:
@@ -329,25 +346,31 @@ def run_quarters(
     _release_dead_runs(_job_and_instance()[1])
     settings = Settings.from_env()
 
+    data_failed: list[str] = []  # whole runs, or their data stage: a refresh may not cover
     if quarters is not None:
-        failed = _execute(quarters, None, "ok", log_level)
+        failed = data_failed = _execute(quarters, None, "ok", log_level)
     else:
         # The first quarter's run ingests the inbox; then every quarter with data is known.
-        failed = _execute([periods.PROGRAMME_START], data_assets, "stored", log_level)
+        data_failed = _execute([periods.PROGRAMME_START], data_assets, "stored", log_level)
         todo = quarters_with_data(get_engine(settings.warehouse_url), _today())
         # One pool for both stages: a worker loads the definitions once.
         spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads
         with (
             ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else nullcontext()
         ) as pool:
-            failed += _execute_in_workers(pool, todo[1:], data_assets, "stored", log_level, workers)
-            failed += _execute_in_workers(
-                pool, todo or [periods.PROGRAMME_START], aggregates, "ok", log_level, workers
+            data_failed += _execute_in_workers(
+                pool, todo[1:], data_assets, "stored", log_level, workers
             )
+            failed = data_failed + _execute_in_workers(
+                pool, todo or [periods.PROGRAMME_START], aggregates, "ok", log_level, workers,
+                by_year=True,
+            )  # fmt: skip
     # What the quarters' runs made stale (late files, corrections, quarters run out of
     # order): nothing is left stale when lct exits.
     refreshed, refresh_failed = refresh_stale(aggregates, log_level)
-    failed += refresh_failed
+    # A quarter's figures that failed beside another worker's run (a year's rows being
+    # rewritten meanwhile) and were then refreshed successfully are not a failure.
+    failed = [q for q in failed if q not in refreshed or q in data_failed] + refresh_failed
     if refreshed:
         print(
             f"Refreshed {len(refreshed)} quarter(s) that earlier changes made stale: "
