@@ -59,9 +59,11 @@ def _insert(conn: sa.Connection, table: sa.Table, batch: list[Mapping[str, Any]]
     multi-row VALUES where the driver would send them one by one."""
     keys = list(batch[0])
     statement = table.insert().compile(dialect=conn.dialect, column_keys=keys)
-    if conn.dialect.name != "sqlite" or not statement.positional or set(
-        statement.positiontup or ()
-    ) != set(keys):
+    if (
+        conn.dialect.name != "sqlite"
+        or not statement.positional
+        or set(statement.positiontup or ()) != set(keys)
+    ):
         conn.execute(table.insert(), batch)
         return
     order = list(statement.positiontup)
