@@ -152,7 +152,12 @@ def correct_first_quarter(inbox: Path, first: str, received_at: datetime) -> Pat
     PERSONS_CONTACTED count raised by one (it moves IND01 and every later CUM row)."""
     source = typical_file(inbox, first)
     raw = source.read_bytes()
-    text = raw.decode("utf-8-sig")
+    try:  # CSOs send cp1250 too (the generator's messy files): keep the file's encoding
+        encoding = "utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-8"
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        encoding = "cp1250"
+        text = raw.decode(encoding)
     delimiter = max(",;\t", key=text.splitlines()[0].count)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header = [h.strip().lower() for h in rows[0]]
@@ -162,9 +167,7 @@ def correct_first_quarter(inbox: Path, first: str, received_at: datetime) -> Pat
     out = io.StringIO(newline="")
     csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     target = source.with_name(f"{source.stem}_ispravka.csv")
-    target.write_bytes(
-        out.getvalue().encode("utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-8")
-    )
+    target.write_bytes(out.getvalue().encode(encoding))
     stamp = received_at.timestamp()
     os.utime(target, (stamp, stamp))
     return target
