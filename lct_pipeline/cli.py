@@ -348,7 +348,8 @@ def run_quarters(
 
     data_failed: list[str] = []  # whole runs, or their data stage: a refresh may not cover
     if quarters is not None:
-        failed = data_failed = _execute(quarters, None, "ok", log_level)
+        data_failed = _execute(quarters, None, "ok", log_level)
+        failed = list(data_failed)
     else:
         # The first quarter's run ingests the inbox; then every quarter with data is known.
         data_failed = _execute([periods.PROGRAMME_START], data_assets, "stored", log_level)

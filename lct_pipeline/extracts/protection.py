@@ -278,8 +278,9 @@ class _Columns:
                     terms[index[cell]] += coef
                 else:
                     constant -= coef * shown.get(cell, 0.0)
-            (a, ka), (b, kb) = (*terms.items(), (None, 0.0), (None, 0.0))[:2]
-            if len(terms) == 2 and ka == -kb != 0 and abs(constant) < _EPS:
+            pair = list(terms.items())
+            if len(pair) == 2 and pair[0][1] == -pair[1][1] != 0 and abs(constant) < _EPS:
+                (a, _), (b, _) = pair
                 equal.append((r, a, b))
                 ra, rb = root(a), root(b)
                 parent[max(ra, rb)] = min(ra, rb)
