@@ -17,7 +17,7 @@ from pydantic import Field
 from assets.extracts import built_scopes, run_info, scope_labels
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
-from lct_pipeline import freshness, periods
+from lct_pipeline import freshness
 from lct_pipeline.extracts import (
     DEFAULT_MIN_CONTRIBUTORS,
     DEFAULT_THRESHOLD,
@@ -195,7 +195,7 @@ def public_tables_withstand_attack(
     files: FilesResource,
     programme: ProgrammeResource,
 ) -> dg.AssetCheckResult:
-    period = periods.from_partition_key(context.partition_key)
+    period = context.partition_key
     reference = programme.reference()
     checked, intervals, findings, inherited, errors = 0, [], [], 0, []
     for folder in sorted(p for p in _staging(files, period).iterdir() if p.is_dir()):

@@ -219,7 +219,7 @@ def _execute(
     failed = []
     for quarter in quarters:
         result = job.execute_in_process(
-            partition_key=periods.partition_key(quarter),
+            partition_key=quarter,
             instance=instance,
             raise_on_error=False,
             asset_selection=selection,
@@ -458,6 +458,7 @@ def show_status() -> int:
     import sqlalchemy as sa
 
     from lct_pipeline.indicators.reporting import status_table
+    from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
     from lct_pipeline.warehouse.schema import ensure_schema
 
@@ -475,6 +476,10 @@ def show_status() -> int:
         print(f"No reporting computed yet in {shown}: run `lct run --all` first.")
         return 0
     print(status_table(rows))
+    quarters = quarters_with_data(engine, _today())
+    if quarters:
+        # What a data officer types in the UI's partition field to run them all.
+        print(f"\nQuarters with data: [{quarters[0]}...{quarters[-1]}]")
     return 0
 
 

@@ -65,13 +65,3 @@ def quarter_end(period: str) -> date:
 
 def of_date(day: date | datetime) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def partition_key(period: str) -> str:
-    """Dagster's key of the quarter: its first day (``2013Q1`` -> ``2013-01-01``)."""
-    return quarter_start(period).isoformat()
-
-
-def from_partition_key(key: str) -> str:
-    """The quarter of a Dagster partition key (``2013-01-01`` -> ``2013Q1``)."""
-    return of_date(date.fromisoformat(key[:10]))

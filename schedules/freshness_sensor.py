@@ -11,7 +11,7 @@ a run changed a quarter's data at all: a rerun that changes nothing refreshes no
 
 import dagster as dg
 
-from lct_pipeline import freshness, periods
+from lct_pipeline import freshness
 from lct_pipeline.ingestion import quarters_with_data
 from resources import ProgrammeResource, WarehouseResource
 from schedules.jobs import REFRESH_TAG, TRIGGER_TAG, quarter_tags, quarterly_pipeline
@@ -30,7 +30,7 @@ def stale_observation(stale: freshness.Stale) -> dg.AssetObservation:
     """What the UI shows on the stale quarter's figures until its refresh has run."""
     return dg.AssetObservation(
         asset_key="indicator_values",
-        partition=periods.partition_key(stale.period),
+        partition=stale.period,
         metadata={
             "stale": True,
             "stale_because": f"{stale.cause} changed" if stale.causes else "never built",
@@ -76,13 +76,16 @@ def freshness_sensor(
     context.log.info("Stale: " + "; ".join(f"{s.period} ({s.cause})" for s in stale))
     requests = []
     for quarter in new:
-        key = periods.partition_key(quarter.period)
         requests.append(
             dg.RunRequest(
                 run_key=keys[quarter.period],
-                partition_key=key,
+                partition_key=quarter.period,
                 asset_selection=None if quarter.revalidate else list(_figure_keys(context)),
-                tags={**quarter_tags(key), TRIGGER_TAG: "refresh", REFRESH_TAG: quarter.cause},
+                tags={
+                    **quarter_tags(quarter.period),
+                    TRIGGER_TAG: "refresh",
+                    REFRESH_TAG: quarter.cause,
+                },
             )
         )
     return dg.SensorResult(

@@ -8,7 +8,7 @@ starts a new one. Deleted files start nothing: what was ingested stays archived.
 
 import dagster as dg
 
-from lct_pipeline import inbox, periods
+from lct_pipeline import inbox
 from resources import FilesResource, ProgrammeResource
 from schedules.jobs import TRIGGER_TAG, quarter_tags, quarterly_pipeline
 
@@ -49,9 +49,9 @@ def inbox_sensor(
     requests = [
         dg.RunRequest(
             run_key=request.run_key,
-            partition_key=periods.partition_key(request.quarter),
+            partition_key=request.quarter,
             tags={
-                **quarter_tags(periods.partition_key(request.quarter)),
+                **quarter_tags(request.quarter),
                 TRIGGER_TAG: "inbox",
                 "lct/files": _files_tag(request.files),
             },

@@ -35,9 +35,8 @@ def finished_quarter(moment: datetime) -> str:
 )
 def quarterly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     quarter = finished_quarter(context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)))
-    key = periods.partition_key(quarter)
     return dg.RunRequest(
         run_key=f"schedule-{quarter}",
-        partition_key=key,
-        tags={**quarter_tags(key), TRIGGER_TAG: "schedule"},
+        partition_key=quarter,
+        tags={**quarter_tags(quarter), TRIGGER_TAG: "schedule"},
     )

@@ -41,7 +41,7 @@ def test_the_code_location_loads_and_resolves_every_asset_and_job(workspace):
     jobs = {job.name for job in defs.resolve_all_job_defs()}
     assert {"quarterly_pipeline", "extracts_only", "quarter_templates"} <= jobs
     job = defs.resolve_job_def("quarterly_pipeline")
-    assert job.partitions_def.get_partition_keys()[0] == "2012-10-01"
+    assert job.partitions_def.get_partition_keys()[0] == "2012Q4"
     # The templates are sent out before a quarter is reported: a job of their own.
     templates = defs.resolve_job_def("quarter_templates")
     assert set(templates.asset_layer.selected_asset_keys) == {dg.AssetKey("submission_templates")}

@@ -61,7 +61,7 @@ def test_a_q4_partition_writes_the_quarter_and_the_year(workspace, reference):
     _views_in_sqlite(reference, workspace.warehouse_url)
     result = dg.materialize(
         [evaluation_extracts, public_tables, public_tables_withstand_attack, public_extracts],
-        partition_key="2013-10-01",
+        partition_key="2013Q4",
         resources=_resources(workspace),
         run_config={"ops": {"public_tables": {"config": {"suppression_threshold": 3}}}},
     )
@@ -103,7 +103,7 @@ def test_the_asset_is_partitioned_by_quarter_in_the_extracts_group():
         "indicator_values", "reporting_completeness",
     }  # fmt: skip
     assert evaluation_extracts.partitions_def.get_partition_keys()[:2] == [
-        "2012-10-01", "2013-01-01",
+        "2012Q4", "2013Q1",
     ]  # fmt: skip
     assert "public_extracts" in (spec.description or "")
 
@@ -131,7 +131,7 @@ def test_a_public_table_that_fails_the_audit_is_not_written(workspace, reference
     monkeypatch.setattr(public_module, "protect", _naive_protect)
     result = dg.materialize(
         [evaluation_extracts, public_tables, public_tables_withstand_attack, public_extracts],
-        partition_key="2013-10-01",
+        partition_key="2013Q4",
         resources=_resources(workspace),
         raise_on_error=False,
     )
@@ -151,7 +151,7 @@ def test_a_public_table_that_fails_the_audit_is_not_written(workspace, reference
 def test_the_staged_tables_report_cells_published_hidden_and_left_out(workspace, reference):
     _views_in_sqlite(reference, workspace.warehouse_url)
     result = dg.materialize(
-        [public_tables], partition_key="2013-10-01", resources=_resources(workspace)
+        [public_tables], partition_key="2013Q4", resources=_resources(workspace)
     )
     [event] = result.get_asset_materialization_events()
     metadata = event.materialization.metadata

@@ -58,9 +58,9 @@ def test_each_stale_quarter_gets_one_run_tagged_with_its_cause(warehouse):
         assert request.run_key == f"refresh:{quarter}:4:" + ",".join(
             (freshness.VALIDATION, *freshness.FIGURES)
         )
-    assert requests["2013Q1"].partition_key == "2013-01-01"
+    assert requests["2013Q1"].partition_key == "2013Q1"
     observed = {e.partition: e.metadata["stale_because"].value for e in result.asset_events}
-    assert observed == {"2013-01-01": "2012Q4 changed", "2013-04-01": "2012Q4 changed"}
+    assert observed == {"2013Q1": "2012Q4 changed", "2013Q2": "2012Q4 changed"}
 
 
 def test_a_quarter_whose_figures_only_are_stale_runs_its_figures(warehouse):

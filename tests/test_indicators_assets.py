@@ -43,7 +43,7 @@ def test_a_quarter_materialises_facts_indicators_and_completeness(workspace):
     instance = dg.DagsterInstance.ephemeral()
 
     result = dg.materialize(
-        ASSETS, partition_key="2013-01-01", resources=build_resources(), instance=instance
+        ASSETS, partition_key="2013Q1", resources=build_resources(), instance=instance
     )
 
     assert result.success
@@ -62,7 +62,7 @@ def test_a_quarter_materialises_facts_indicators_and_completeness(workspace):
     assert "| IND11 | reporting completeness (%) | 7.69 | 100.0 | 100.0 | RED |" in headline
 
     later = dg.materialize(
-        ASSETS, partition_key="2013-04-01", resources=build_resources(), instance=instance
+        ASSETS, partition_key="2013Q2", resources=build_resources(), instance=instance
     )
     # 2013Q2 is after the latest quarter with data: nothing is written for it.
     assert {k: m["dagster/row_count"] for k, m in _metadata(later).items()} == {

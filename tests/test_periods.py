@@ -38,9 +38,3 @@ def test_quarter_arithmetic_crosses_year_boundaries():
     assert periods.quarter_end("2013Q1") == date(2013, 3, 31)
     assert periods.quarter_end("2012Q4") == date(2012, 12, 31)
     assert periods.of_date(date(2013, 4, 1)) == "2013Q2"
-
-
-def test_partition_keys_map_to_quarters_both_ways():
-    assert periods.partition_key("2013Q3") == "2013-07-01"
-    assert periods.from_partition_key("2013-07-01") == "2013Q3"
-    assert periods.from_partition_key("2012-10-01") == "2012Q4"

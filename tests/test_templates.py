@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lct_pipeline import periods
 from lct_pipeline.cli import main
 from lct_pipeline.reading import read_bytes, read_submission
 from lct_pipeline.templates import (
@@ -339,7 +338,7 @@ def test_a_returned_template_through_the_pipeline(workspace, reference, template
     result = dg.materialize(
         [raw_submissions, validated_submissions, data_values, measures, cso_feedback,
          submission_templates],
-        partition_key=periods.partition_key(PERIOD),
+        partition_key=PERIOD,
         resources=build_resources(),
         instance=dg.DagsterInstance.ephemeral(),
     )  # fmt: skip

@@ -109,7 +109,7 @@ def test_a_data_officer_sees_the_stages_and_the_quarter_a_new_file_started(ui, p
     tags = {tag["key"]: tag["value"] for tag in run["tags"]}
     assert run["status"] == "SUCCESS", run
     assert tags["lct/quarter"] == "2013Q1"
-    assert tags["dagster/partition"] == "2013-01-01"
+    assert tags["dagster/partition"] == "2013Q1"
     assert tags["lct/files"] == dropped
     groups = {
         node["groupName"] for node in ui.graphql("{ assetNodes { groupName } }")["assetNodes"]
@@ -125,11 +125,11 @@ def test_a_data_officer_sees_the_stages_and_the_quarter_a_new_file_started(ui, p
     page.screenshot(path=str(ARTIFACTS / "asset_graph.png"))
 
     page.goto(f"{ui.url}/assets/raw_submissions?view=partitions")
-    selection = page.get_by_placeholder("ex: 2012-10-01", exact=False)
-    selection.fill("2013-01-01")
+    selection = page.get_by_placeholder("ex: 2012Q4", exact=False)
+    selection.fill("2013Q1")
     selection.press("Enter")
     expect(page.get_by_text("1 Partitions Selected")).to_be_visible()
-    page.get_by_text("2013-01-01", exact=True).filter(visible=True).first.click()
+    page.get_by_text("2013Q1", exact=True).filter(visible=True).first.click()
     # The partition's materialization names its quarter the way people write it.
     expect(page.get_by_text("2013Q1", exact=True).first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "raw_submissions_2013Q1.png"))

@@ -270,7 +270,7 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
     workspace, sample, server, tmp_path
 ):
     # One quarter, launched through the GraphQL API as a partition run.
-    run_id = _client(server).submit_job_execution(JOB, tags={"dagster/partition": "2013-01-01"})
+    run_id = _client(server).submit_job_execution(JOB, tags={"dagster/partition": "2013Q1"})
     _wait_for_runs(server, [run_id])
     with sa.create_engine(workspace.warehouse_url).connect() as conn:
 
@@ -285,7 +285,7 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
     # Then every quarter with data, as one backfill whose runs start at once, while
     # `lct run --all` works on a separate copy of everything.
     quarters = _quarters_with_data(workspace.inbox)
-    keys = [periods.partition_key(quarter) for quarter in quarters]
+
     copy = tmp_path / "copy"
     install_sample(copy / "inbox", sample)
     lct_all = subprocess.Popen(
@@ -297,7 +297,7 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
         text=True,
     )
     try:
-        backfill_id = _launch_backfill(server, keys)
+        backfill_id = _launch_backfill(server, quarters)
         output, errors = lct_all.communicate(timeout=RUN_TIMEOUT)
     finally:
         lct_all.kill()
@@ -323,7 +323,7 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
     partitions = [
         tag["value"] for r in runs for tag in r["tags"] if tag["key"] == "dagster/partition"
     ]
-    assert sorted(partitions) == keys
+    assert sorted(partitions) == quarters
     assert {tag["value"] for r in runs for tag in r["tags"] if tag["key"] == QUARTER_TAG} == set(
         quarters
     )
