@@ -18,9 +18,12 @@ import hashlib
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from lct_pipeline import periods
 from lct_pipeline.ingestion import (
@@ -31,11 +34,14 @@ from lct_pipeline.ingestion import (
     sha256_of,
 )
 from lct_pipeline.reading import discover, read_bytes, read_regular
+from lct_pipeline.warehouse.tables_validated import slices
 
 CURSOR_VERSION = 1
 # A file modified this recently may still be being copied into the inbox: it is
 # looked at on a later tick, so a half-copied file never starts a run.
 SETTLE_SECONDS = 10.0
+# Bound parameters per query: SQLite allows 32,766, an inbox may hold tens of thousands.
+_IN_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ class InboxChanges:
     same_contents: list[str] = field(default_factory=list)
     settling: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # could not even be opened
+    # New to the cursor, but the warehouse validated them in every quarter they touch.
+    validated: list[str] = field(default_factory=list)
 
 
 def load_cursor(text: str | None) -> dict[str, SeenFile]:
@@ -117,8 +125,14 @@ def scan_inbox(
     today: date,
     now: float | None = None,
     settle_seconds: float = SETTLE_SECONDS,
+    validated: Callable[[set[str]], set[tuple[str, str]]] = lambda _sha256s: set(),
 ) -> InboxChanges:
-    """Compare the inbox with ``seen``; one request per quarter that new contents touch."""
+    """Compare the inbox with ``seen``; one request per quarter that new contents touch.
+
+    ``validated`` names, of some contents, the (sha256, quarter) pairs whose rows that
+    quarter's run has validated already: those start nothing, so a cursor that is new or
+    lost (a new Dagster instance beside a filled warehouse) does not run them again.
+    """
     now = time.time() if now is None else now
     changes = InboxChanges()
     submissions = discover(inbox)[0] if inbox.is_dir() else []
@@ -156,8 +170,32 @@ def scan_inbox(
         received_at = datetime.fromtimestamp(mtime, UTC).replace(tzinfo=None)
         for quarter in quarters_touched(data, path.suffix, received_at, today, name):
             touched[quarter].setdefault(sha, name)
+    done = validated({sha for by_sha in touched.values() for sha in by_sha}) if touched else set()
+    pending: dict[str, dict[str, str]] = {}
+    for quarter, by_sha in sorted(touched.items()):
+        left = {sha: name for sha, name in by_sha.items() if (sha, quarter) not in done}
+        if left:
+            pending[quarter] = left
+    started = {name for by_sha in pending.values() for name in by_sha.values()}
+    for names in (changes.new, changes.changed):
+        changes.validated += [name for name in names if name not in started]
+        names[:] = [name for name in names if name in started]
     changes.requests = [
         QuarterRequest(quarter, tuple(sorted(by_sha.values())), tuple(sorted(by_sha)))
-        for quarter, by_sha in sorted(touched.items())
+        for quarter, by_sha in pending.items()
     ]
     return changes
+
+
+def validated_pairs(engine: sa.Engine, sha256s: set[str]) -> set[tuple[str, str]]:
+    """The (sha256, quarter) pairs of these contents that a quarter's run has validated:
+    every file a run ingests and judges leaves a slice in each quarter it reports."""
+    found: set[tuple[str, str]] = set()
+    shas = sorted(sha256s)
+    t = slices.c
+    with engine.connect() as conn:
+        for start in range(0, len(shas), _IN_CHUNK):
+            chunk = shas[start : start + _IN_CHUNK]
+            query = sa.select(t.sha256, t.partition_period).where(t.sha256.in_(chunk)).distinct()
+            found.update((sha, quarter) for sha, quarter in conn.execute(query))
+    return found

@@ -9,10 +9,11 @@ starts a new one. Deleted files start nothing: what was ingested stays archived.
 import dagster as dg
 
 from lct_pipeline import inbox
-from resources import FilesResource, ProgrammeResource
+from resources import FilesResource, ProgrammeResource, WarehouseResource
 from schedules.jobs import TRIGGER_TAG, quarter_tags, quarterly_pipeline
 
 _TAG_MAX = 200
+_LOG_NAMES = 20  # a first tick beside a national warehouse sees 20,000 files
 
 
 def _files_tag(files: tuple[str, ...]) -> str:
@@ -29,13 +30,23 @@ def _files_tag(files: tuple[str, ...]) -> str:
     description=(
         "Looks at the inbox every minute: new or changed CSV/XLSX submissions start a run"
         " of quarterly_pipeline for each quarter their rows report (the quarter a file was"
-        " received in when its periods cannot be read)."
+        " received in when its periods cannot be read), unless the warehouse has validated"
+        " them in that quarter already."
     ),
 )
 def inbox_sensor(
-    context: dg.SensorEvaluationContext, files: FilesResource, programme: ProgrammeResource
+    context: dg.SensorEvaluationContext,
+    files: FilesResource,
+    programme: ProgrammeResource,
+    warehouse: WarehouseResource,
 ) -> dg.SensorResult:
-    changes = inbox.scan_inbox(files.inbox, inbox.load_cursor(context.cursor), programme.as_of())
+    engine = warehouse.get_engine()
+    changes = inbox.scan_inbox(
+        files.inbox,
+        inbox.load_cursor(context.cursor),
+        programme.as_of(),
+        validated=lambda sha256s: inbox.validated_pairs(engine, sha256s),
+    )
     for label, names in [
         ("new", changes.new),
         ("changed", changes.changed),
@@ -43,9 +54,11 @@ def inbox_sensor(
         ("already seen under another name", changes.same_contents),
         ("still being written, looked at next time", changes.settling),
         ("could not be opened", changes.unreadable),
+        ("already validated in the warehouse (nothing to run)", changes.validated),
     ]:
         if names:
-            context.log.info(f"{len(names)} {label}: {', '.join(names)}")
+            shown = ", ".join(names[:_LOG_NAMES]) + (" …" if len(names) > _LOG_NAMES else "")
+            context.log.info(f"{len(names)} {label}: {shown}")
     requests = [
         dg.RunRequest(
             run_key=request.run_key,

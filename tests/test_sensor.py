@@ -223,3 +223,58 @@ def test_the_bundled_sample_starts_one_run_per_quarter(workspace):
     files = sorted(p.relative_to(workspace.inbox).as_posix() for p in workspace.inbox.rglob("*.*"))
     assert sorted(load_cursor(result.cursor)) == files
     assert tick(result.cursor).run_requests == []
+
+
+def _ingest_and_validate(workspace, quarters: list[str]) -> None:
+    """What earlier runs left in the warehouse: the inbox ingested, ``quarters`` validated."""
+    from lct_pipeline.ingestion import ingest_inbox
+    from lct_pipeline.reference import load_reference
+    from lct_pipeline.validation import validate_quarter
+    from lct_pipeline.warehouse.engine import get_engine
+    from lct_pipeline.warehouse.schema import ensure_schema
+
+    engine = get_engine(workspace.warehouse_url)
+    ensure_schema(engine)
+    today = datetime(2014, 3, 1).date()
+    ingest_inbox(workspace.inbox, workspace.archive, engine, today)
+    for quarter in quarters:
+        validate_quarter(engine, load_reference(workspace.reference_dir), quarter, "2014Q1")
+
+
+def test_a_first_tick_beside_a_filled_warehouse_runs_only_what_it_has_not_validated(workspace):
+    # A new Dagster instance (no cursor) beside a warehouse that `make run` filled.
+    put(workspace.inbox, "2013Q1/cso01.csv", HEADER + "CSO01,2013Q1,NETWORK_MEETINGS,2\n")
+    put(
+        workspace.inbox,
+        "late/cso03.csv",
+        HEADER + "CSO03,2012Q4,NETWORK_MEETINGS,1\nCSO03,2013Q1,NETWORK_MEETINGS,2\n",
+    )
+    _ingest_and_validate(workspace, ["2012Q4", "2013Q1"])
+
+    first = tick()
+
+    assert first.run_requests == []
+    assert sorted(load_cursor(first.cursor)) == ["2013Q1/cso01.csv", "late/cso03.csv"]
+
+    # A file new to the warehouse still starts its quarter's run at the next tick.
+    put(workspace.inbox, "2013Q2/cso02.csv", HEADER + "CSO02,2013Q2,NETWORK_MEETINGS,4\n")
+    [request] = tick(first.cursor).run_requests
+    assert request.partition_key == "2013Q2"
+    assert request.tags["lct/files"] == "2013Q2/cso02.csv"
+
+
+def test_a_file_ingested_but_not_yet_validated_in_one_of_its_quarters_runs_that_quarter(
+    workspace,
+):
+    put(
+        workspace.inbox,
+        "late/cso03.csv",
+        HEADER + "CSO03,2012Q4,NETWORK_MEETINGS,1\nCSO03,2013Q1,NETWORK_MEETINGS,2\n",
+    )
+    # The run of 2012Q4 ingested the whole inbox; 2013Q1's run has not happened yet.
+    _ingest_and_validate(workspace, ["2012Q4"])
+
+    [request] = tick().run_requests
+
+    assert request.partition_key == "2013Q1"
+    assert request.tags["lct/files"] == "late/cso03.csv"
