@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 
 import lct_pipeline
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, readable
 from assets.partitions import quarter_of, quarterly_partitions
 from lct_pipeline import freshness
 from lct_pipeline.extracts import (
@@ -31,18 +31,13 @@ def _files_list(results: list[ExtractResult], root: Path) -> str:
     )
 
 
-def _figure(value: object) -> object:
-    number = as_number(value)
-    return round(number, 1) if isinstance(number, float) else number
-
-
 def _headline_preview(headline: pd.DataFrame) -> dg.MetadataValue:
     shown = pd.DataFrame(
         {
             "indicator": headline["indicator_code"] + " " + headline["indicator_name"],
             # Lists keep 40 an int: a float column would show it as 40.0.
-            "value": pd.Series([_figure(v) for v in headline["value"]], dtype=object),
-            "target": pd.Series([_figure(v) for v in headline["target"]], dtype=object),
+            "value": pd.Series([readable(as_number(v)) for v in headline["value"]], dtype=object),
+            "target": pd.Series([readable(as_number(v)) for v in headline["target"]], dtype=object),
             "achievement": [
                 "" if as_number(a) is None else f"{a:.0%}" for a in headline["achievement"]
             ],

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, readable
 from assets.partitions import quarter_of, quarterly_partitions
 from lct_pipeline.indicators.partition import (
     headline,
@@ -88,6 +88,6 @@ def reporting_completeness(
         "preview": markdown_table(rows[rows["area_level"] != "ORG"], limit=30),
     }
     if not national.empty:
-        metadata["completeness_pct"] = float(national["completeness_pct"].iloc[0])
-        metadata["timeliness_pct"] = float(national["timeliness_pct"].iloc[0])
+        metadata["completeness_pct"] = readable(national["completeness_pct"].iloc[0])
+        metadata["timeliness_pct"] = readable(national["timeliness_pct"].iloc[0])
     return dg.MaterializeResult(metadata=metadata)

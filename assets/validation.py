@@ -7,7 +7,14 @@ from assets.ingestion import raw_submissions
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
 from lct_pipeline.contract import MEASURES, VALUES
-from lct_pipeline.validation import Accounting, Validation, account_for_rows, validate_quarter
+from lct_pipeline.rules.precedence import REJECTION, REJECTIONS, WARNING, WARNINGS
+from lct_pipeline.validation import (
+    Accounting,
+    Validation,
+    account_for_rows,
+    rejection_keys,
+    validate_quarter,
+)
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 ASSET = "validated_submissions"
@@ -17,29 +24,51 @@ SUITE_CHECKS = {VALUES: "values_expectations", MEASURES: "measures_expectations"
 PREVIEW = ("source_file", "org_code", "period", "record_type", "status",
            "rows_total", "rows_accepted", "rows_rejected", "rows_warned")  # fmt: skip
 
+# Where a data officer finds every rejected row when a check's table is cut.
+WHOLE_LIST = "the warehouse view `rejections` and the CSOs' feedback files (feedback/<CSO>/)"
+REJECTED_ROWS_SHOWN = 100
+_ROW_COLUMNS = {"source_file": "file", "sheet": "sheet", "row_number": "row",
+                "column_name": "column", "raw_value": "raw value", "reason_code": "reason",
+                "message": "message"}  # fmt: skip
+_ACT = (
+    " Rows rejected in an earlier run of the quarter do not fail it again: it fails only for"
+    " news, so a yellow result is always something to act on. Its metadata lists the quarter's"
+    " rejected rows, this run's first."
+)
+
 CHECKS = [
     dg.AssetCheckSpec(
         EVERY_ROW_ACCOUNTED_FOR,
         asset=ASSET,
         blocking=True,
+        partitions_def=quarterly_partitions,
         description="Every raw row of the quarter is accepted or rejected, exactly once, and"
-        " each slice's rows add up (SPEC §5). A failure stops the quarter's later stages.",
+        " each slice's rows add up (SPEC §5). A failure is a fault of the pipeline, not of a"
+        " CSO: it stops the quarter's later stages; report it with the run's id.",
     ),
     *(
         dg.AssetCheckSpec(
             name,
             asset=ASSET,
-            description=f"The {record_type} suites (row rules, then slice rules and warnings)"
-            " pass on every row of the quarter; the failing expectations name their reason"
-            " codes and rows.",
+            partitions_def=quarterly_partitions,
+            description=f"The {record_type} rows of the quarter, judged by the Great"
+            " Expectations suites built from the catalogue and the registry. Fails (a"
+            f" warning) when this run rejected {record_type} rows that were not rejected"
+            " before, from a new or corrected file: the CSO's feedback file names each row and"
+            " what to change; ask the CSO for a corrected file." + _ACT,
         )
         for record_type, name in SUITE_CHECKS.items()
     ),
     dg.AssetCheckSpec(
         NO_FILE_REJECTED_WHOLE,
         asset=ASSET,
-        description="No submission of the quarter was rejected whole (unreadable, empty,"
-        " unknown layout, missing columns, personal data).",
+        partitions_def=quarterly_partitions,
+        description="Fails (a warning) when this run rejected a whole submission not rejected"
+        " before (unreadable, empty, unknown layout, missing columns, personal data in a"
+        " header): none of its rows counts. Ask the CSO for a file in the template; a file with"
+        " personal data should also be deleted from the inbox (it stays archived, unread)."
+        " Files rejected in an earlier run of the quarter do not fail it again; its metadata"
+        " lists them all, this run's first.",
     ),
 ]
 
@@ -53,48 +82,104 @@ def _accounting_check(accounting: Accounting) -> dg.AssetCheckResult:
     )
 
 
-def _suite_check(validation: Validation, record_type: str) -> dg.AssetCheckResult:
-    outcomes = [o for o in validation.outcomes if o.suite.startswith(f"{record_type}_")]
-    failing = pd.DataFrame(
+def _keys(rows: pd.DataFrame) -> pd.Series:
+    """Each rejection's key as row_issues stores it (validation.rejection_keys)."""
+    return pd.Series(
+        [
+            (sid, sheet or "", None if pd.isna(row) else int(row), reason)
+            for sid, sheet, row, reason in rows[
+                ["submission_id", "sheet", "row_number", "reason_code"]
+            ].itertuples(index=False)
+        ],
+        index=rows.index,
+        dtype=object,
+    )
+
+
+def _rejected(validation: Validation, before: set[tuple]) -> pd.DataFrame:
+    """The quarter's rejections with their record type and whether this run added them."""
+    issues = validation.issues
+    if issues.empty:
+        return pd.DataFrame(columns=[*issues.columns, "record_type", "new"])
+    rejected = issues[issues["severity"] == REJECTION]
+    types = validation.slices.set_index("submission_id")["record_type"]
+    rejected = rejected.assign(
+        record_type=rejected["submission_id"].map(types),
+        new=~_keys(rejected).isin(before),
+    )
+    return rejected.sort_values(
+        ["new", "source_file", "sheet", "row_number"], ascending=[False, True, True, True]
+    )
+
+
+def _by_reason(issues: pd.DataFrame, outcomes: list) -> pd.DataFrame:
+    """Rows per reason in SPEC §5's order (one reason per rejected row), with its expectation."""
+    described = {o.reason_code: o.description for o in outcomes}
+    counts = issues["reason_code"].value_counts() if not issues.empty else pd.Series()
+    order = [*REJECTIONS, *WARNINGS]
+    return pd.DataFrame(
         [
             {
-                "suite": o.suite,
-                "reason_code": o.reason_code,
-                "severity": o.severity,
-                "rows": o.unexpected,
-                "expectation": o.description,
+                "severity": REJECTION if code in REJECTIONS else WARNING,
+                "reason_code": code,
+                "rows": int(counts[code]),
+                "expectation": described.get(code, ""),
             }
-            for o in outcomes
-            if not o.success
+            for code in order
+            if code in counts.index
         ],
-        columns=["suite", "reason_code", "severity", "rows", "expectation"],
+        columns=["severity", "reason_code", "rows", "expectation"],
     )
+
+
+def _rows_table(rejected: pd.DataFrame) -> dg.MetadataValue:
+    shown = rejected[list(_ROW_COLUMNS)].rename(columns=_ROW_COLUMNS)
+    return markdown_table(shown, limit=REJECTED_ROWS_SHOWN, whole=WHOLE_LIST)
+
+
+def _suite_check(
+    validation: Validation, record_type: str, rejected: pd.DataFrame
+) -> dg.AssetCheckResult:
+    outcomes = [o for o in validation.outcomes if o.suite.startswith(f"{record_type}_")]
+    issues = validation.issues
+    types = validation.slices.set_index("submission_id")["record_type"]
+    mine = issues[issues["submission_id"].map(types) == record_type] if not issues.empty else issues
+    rows = rejected[(rejected["record_type"] == record_type) & rejected["row_number"].notna()]
+    new = int(rows["new"].sum())
     return dg.AssetCheckResult(
         check_name=SUITE_CHECKS[record_type],
-        passed=failing.empty,
+        passed=new == 0,
         severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{new:,} {record_type} rows rejected in this run that were not before"
+            if new
+            else f"Nothing new to act on ({len(rows):,} {record_type} rows rejected, all known)"
+        ),
         metadata={
-            "success": failing.empty,
-            "expectations_evaluated": len(outcomes),
-            "expectations_failed": len(failing),
+            "rows_rejected": len(rows),
+            "rows_rejected_new": new,
             "rows_checked": max((o.evaluated for o in outcomes), default=0),
-            "failing_expectations": markdown_table(failing),
+            "expectations_evaluated": len(outcomes),
+            "by_reason": markdown_table(_by_reason(mine, outcomes), limit=len(REJECTIONS) * 2),
+            "rejected_rows": _rows_table(rows),
         },
     )
 
 
-def _file_check(validation: Validation) -> dg.AssetCheckResult:
-    issues = validation.issues
-    whole = (
-        issues[issues["row_number"].isna()][["source_file", "reason_code", "message"]]
-        if not issues.empty
-        else pd.DataFrame()
-    )
+def _file_check(rejected: pd.DataFrame) -> dg.AssetCheckResult:
+    whole = rejected[rejected["row_number"].isna()]
+    new = int(whole["new"].sum())
     return dg.AssetCheckResult(
         check_name=NO_FILE_REJECTED_WHOLE,
-        passed=whole.empty,
+        passed=new == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"files_rejected_whole": len(whole), "files": markdown_table(whole)},
+        metadata={
+            "files_rejected_whole": len(whole),
+            "files_rejected_whole_new": new,
+            "files": markdown_table(
+                whole[["source_file", "reason_code", "message"]], whole=WHOLE_LIST
+            ),
+        },
     )
 
 
@@ -122,7 +207,9 @@ def validated_submissions(
     period = quarter_of(context)
     engine = warehouse.get_engine()
     current = programme.current_period()
+    before = rejection_keys(engine, period)
     validation = validate_quarter(engine, programme.reference(), period, current, files.data_docs)
+    rejected = _rejected(validation, before)
     slices = validation.slices.sort_values(["source_file", "record_type", "org_code", "period"])
     metadata = {
         "quarter": period,
@@ -140,7 +227,7 @@ def validated_submissions(
         metadata=metadata,
         check_results=[
             _accounting_check(account_for_rows(engine, period, current)),
-            *(_suite_check(validation, record_type) for record_type in SUITE_CHECKS),
-            _file_check(validation),
+            *(_suite_check(validation, record_type, rejected) for record_type in SUITE_CHECKS),
+            _file_check(rejected),
         ],
     )

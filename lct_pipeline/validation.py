@@ -304,6 +304,17 @@ class Accounting:
         )
 
 
+def rejection_keys(engine: sa.Engine, period: str) -> set[tuple]:
+    """The rejections the quarter's last validation stored: (submission, sheet, row, reason),
+    row None for a file rejected whole. What a new validation adds to them is news."""
+    t = row_issues.c
+    query = sa.select(t.submission_id, t.sheet, t.row_number, t.reason_code).where(
+        t.partition_period == period, t.severity == REJECTION
+    )
+    with engine.connect() as conn:
+        return {tuple(row) for row in conn.execute(query)}
+
+
 def account_for_rows(engine: sa.Engine, period: str, current: str) -> Accounting:
     """Count, from the stored tables, that every raw row of the quarter is in one place."""
     mine = slices.c.partition_period == period

@@ -36,32 +36,59 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
         "2013-03-20T08:00:00",
     )
 
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [raw_submissions, validated_submissions, cso_feedback],
         partition_key="2013Q1",
         resources=build_resources(),
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
     )
 
     assert result.success
-    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    evaluations = result.get_asset_check_evaluations()
+    checks = {e.check_name: e for e in evaluations}
     assert checks.keys() == {
         "every_row_accounted_for",
         "values_expectations",
         "measures_expectations",
         "no_file_rejected_whole",
     }
+    # One result per check and run, each naming its quarter (no "Partition —" in the UI).
+    assert len(evaluations) == 4
+    assert {e.partition for e in evaluations} == {"2013Q1"}
     accounted = checks["every_row_accounted_for"]
     assert accounted.passed and accounted.severity == dg.AssetCheckSeverity.ERROR
     assert accounted.metadata["raw_rows"].value == 3
     values = checks["values_expectations"]
+    # Rejected for the first time in this run: something for the data officer to act on.
     assert not values.passed and values.severity == dg.AssetCheckSeverity.WARN
-    failing = values.metadata["failing_expectations"].value
-    assert "NOT_A_NUMBER" in failing and "BAD_DIMENSION" in failing
-    assert values.metadata["expectations_failed"].value == 2
+    assert values.metadata["rows_rejected"].value == 2
+    assert values.metadata["rows_rejected_new"].value == 2
+    by_reason = values.metadata["by_reason"].value
+    # One reason per row, in SPEC §5's order: BAD_DIMENSION before NOT_A_NUMBER.
+    assert by_reason.index("| rejection | BAD_DIMENSION | 1 |") < by_reason.index(
+        "| rejection | NOT_A_NUMBER | 1 |"
+    )
+    rows = values.metadata["rejected_rows"].value
+    assert rows.splitlines()[0] == "| file | sheet | row | column | raw value | reason | message |"
+    assert "| 2013Q1/cso02.csv |  | 3 | value | abc | NOT_A_NUMBER |" in rows
+    assert "| 2013Q1/cso02.csv |  | 4 | age_group | ELDER | BAD_DIMENSION |" in rows
     assert checks["measures_expectations"].passed  # no measures this quarter
     whole = checks["no_file_rejected_whole"]
     assert not whole.passed and "2013Q1/cso03.csv" in whole.metadata["files"].value
+
+    # The same quarter again: the same rejections are known, nothing new to act on.
+    again = dg.materialize(
+        [raw_submissions, validated_submissions],
+        partition_key="2013Q1",
+        resources=build_resources(),
+        instance=instance,
+    )
+    rerun = {e.check_name: e for e in again.get_asset_check_evaluations()}
+    assert rerun["values_expectations"].passed
+    assert rerun["values_expectations"].metadata["rows_rejected"].value == 2
+    assert rerun["values_expectations"].metadata["rows_rejected_new"].value == 0
+    assert rerun["no_file_rejected_whole"].passed
 
     [materialization] = [
         m for m in result.get_asset_materialization_events()
