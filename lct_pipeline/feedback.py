@@ -25,6 +25,7 @@ from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, render_stored, text
 from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
+from lct_pipeline.rules.split import SLICE_KEY, SUPERSEDED
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_not_reported
 from lct_pipeline.warehouse.tables_validated import row_issues, slices
@@ -110,6 +111,7 @@ REASON_MEANINGS = {
     "OVERSPENT": N_("more spent than planned"),
     "COMMENT_TRUNCATED": N_("the comment was shortened"),
     "PERSONAL_DATA_REMOVED": N_("personal data was removed from a cell"),
+    "VALUE_WITHDRAWN": N_("a figure of the file this one replaces no longer counts"),
     "COLUMN_NOT_STORED": N_("a column that is not part of the table was not stored"),
 }
 
@@ -129,13 +131,44 @@ class Feedback:
 
 
 _t = text  # the feedback's own words, in the CSO's language
+_ACCEPTED = N_("All {total} rows of {file} were accepted.")
+_REPLACED = N_(
+    "Its {record_type} for {org} {period} were replaced by {file}, sent later: they no longer"
+    " count."
+)
+
+
+def _replaced(
+    file_slices: pd.DataFrame, replaced_by: Mapping[str, str] | None, language: str
+) -> str:
+    """A sentence per slice of the file that a later file replaced, naming that file."""
+    sentences = []
+    for submission_id, newer in (replaced_by or {}).items():
+        replaced = file_slices[file_slices["submission_id"] == submission_id].iloc[0]
+        sentences.append(
+            _t(
+                _REPLACED,
+                language,
+                record_type=replaced["record_type"],
+                org=replaced["org_code"],
+                period=replaced["period"],
+                file=newer,
+            )
+        )
+    return "".join(f" {sentence}" for sentence in sentences)
 
 
 def what_to_fix(
-    source_file: str, file_slices: pd.DataFrame, issues: pd.DataFrame, language: str = "en"
+    source_file: str,
+    file_slices: pd.DataFrame,
+    issues: pd.DataFrame,
+    language: str = "en",
+    replaced_by: Mapping[str, str] | None = None,
 ) -> str:
     """The first line of the feedback: one sentence the CSO acts on, in their language
-    (the messages of ``issues`` are in it already)."""
+    (the messages of ``issues`` are in it already), and which later files replaced it
+    (``replaced_by``: submission id -> the file now current)."""
+    replaced = _replaced(file_slices, replaced_by, language)
     rejections = issues[issues["severity"] == REJECTION]
     warnings = int((issues["severity"] == WARNING).sum())
     sheet = {s: _t(name, language) for s, name in SHEETS.items()}
@@ -167,19 +200,25 @@ def what_to_fix(
                 warnings=warnings,
                 sheet=sheet[WARNING],
             )
-        return text
+        return text + replaced
     if warnings:
-        return _t(
-            N_(
-                "All {total} rows of {file} were accepted. Please check {warnings} warning(s)"
-                " in the sheet '{sheet}' and send a correction if a figure is wrong."
-            ),
-            language,
-            total=total,
-            file=source_file,
-            warnings=warnings,
-            sheet=sheet[WARNING],
+        return (
+            _t(
+                N_(
+                    "All {total} rows of {file} were accepted. Please check {warnings}"
+                    " warning(s) in the sheet '{sheet}' and send a correction if a figure is"
+                    " wrong."
+                ),
+                language,
+                total=total,
+                file=source_file,
+                warnings=warnings,
+                sheet=sheet[WARNING],
+            )
+            + replaced
         )
+    if replaced:  # nothing to fix in it, but its figures no longer count
+        return _t(_ACCEPTED, language, total=total, file=source_file) + replaced
     return _t(
         N_("All {total} rows of {file} were accepted. Nothing to fix."),
         language,
@@ -314,10 +353,11 @@ def _sheets(
     tables: dict[str, pd.DataFrame],
     language: str,
     unreported: pd.DataFrame | None = None,
+    replaced_by: Mapping[str, str] | None = None,
 ) -> list[Sheet]:
     reasons = _reasons(issues, language)
     sheet = {s: _t(name, language) for s, name in SHEETS.items()}
-    first_line = what_to_fix(source_file, file_slices, issues, language)
+    first_line = what_to_fix(source_file, file_slices, issues, language, replaced_by)
     not_reported = _t(NOT_REPORTED_TEXT["sheet"], language)
     if unreported is not None and not unreported.empty:
         first_line += " " + _t(
@@ -384,6 +424,25 @@ def _org_of(file_slices: pd.DataFrame, known: Collection[str], hint: str | None)
     return named[0] if len(set(named)) == 1 else NO_ORG
 
 
+def _replacing(conn: sa.Connection, file_slices: pd.DataFrame) -> dict[str, str]:
+    """For each superseded slice among ``file_slices``, the file of the slice now current."""
+    superseded = file_slices[file_slices["status"] == SUPERSEDED]
+    if superseded.empty:
+        return {}
+    t = slices.c
+    current = read_frame(
+        conn,
+        sa.select(t.org_code, t.period, t.record_type, t.source_file).where(
+            t.is_current, t.period.in_(sorted(set(superseded["period"])))
+        ),
+    ).set_index(list(SLICE_KEY))["source_file"]
+    return {
+        row.submission_id: current[(row.org_code, row.period, row.record_type)]
+        for row in superseded.itertuples(index=False)
+        if (row.org_code, row.period, row.record_type) in current.index
+    }
+
+
 def write_feedback(
     engine: sa.Engine, period: str, extracts_dir: Path, organisations: Mapping[str, Organisation]
 ) -> list[Feedback]:
@@ -425,6 +484,7 @@ def write_feedback(
                 n.measure_title, n.org_norm.label("org_code"), n.period_norm.label("period"),
             ).where(n.sha256.in_(here)),
         )  # fmt: skip
+        replacing = _replacing(conn, all_slices)
     all_slices = all_slices.sort_values(
         ["source_file", "record_type", "org_code", "period"], kind="stable"
     )
@@ -471,7 +531,15 @@ def write_feedback(
         tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
         empty = _not_reported(empty_by_file.get(sha, unreported.iloc[:0]), language)
         book = workbook_bytes(
-            _sheets(source, mine, found, tables, language, empty),
+            _sheets(
+                source,
+                mine,
+                found,
+                tables,
+                language,
+                empty,
+                {i: replacing[i] for i in mine["submission_id"] if i in replacing},
+            ),
             title=source,
             created_at=received,
         )

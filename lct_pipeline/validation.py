@@ -26,6 +26,7 @@ from lct_pipeline.rules import cross_row, split
 from lct_pipeline.rules.checker import Checker, Outcome
 from lct_pipeline.rules.judge import Judged, judge_measures, judge_values
 from lct_pipeline.rules.precedence import REJECTION, WARNING
+from lct_pipeline.rules.withdrawn import withdrawn
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
 from lct_pipeline.warehouse.tables_star import fact_values
@@ -91,11 +92,23 @@ def _validate(
     measures = _judged(
         raw, MEASURES, lambda rows: judge_measures(rows, reference, current, checker)
     )
-    judged = [j for j in (values, measures) if j is not None]
+    judged = {t: j for t, j in ((VALUES, values), (MEASURES, measures)) if j is not None}
+    slices = _concat(split.slice_table(j.rows, j.rejected, j.warned) for j in judged.values())
+    # Which slice replaces which: decided among the judged slices alone, as files rejected
+    # whole have no accepted row and never compete.
+    decided = split.supersede(slices) if not slices.empty else slices
     return Validation(
-        slices=_concat(split.slice_table(j.rows, j.rejected, j.warned) for j in judged),
-        issues=_concat(split.issues(j.rows, j.rules, j.rejected_by, j.warnings) for j in judged),
-        outcomes=[o for j in judged for o in j.outcomes],
+        slices=slices,
+        issues=_concat(
+            [
+                *(
+                    split.issues(j.rows, j.rules, j.rejected_by, j.warnings)
+                    for j in judged.values()
+                ),
+                *(withdrawn(j, t, decided) for t, j in judged.items()),
+            ]
+        ),
+        outcomes=[o for j in judged.values() for o in j.outcomes],
         staged_values=split.staged_values(values.rows, ~values.rejected) if values else None,
         staged_measures=(
             split.staged_measures(measures.rows, ~measures.rejected) if measures else None

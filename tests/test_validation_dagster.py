@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import openpyxl
+import sqlalchemy as sa
 
 from assets.feedback import cso_feedback
 from assets.ingestion import raw_submissions
@@ -103,3 +105,63 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     assert docs == str(workspace.data_docs / "2013Q1" / "index.html")
     assert "values_row_rules" in Path(docs).read_text(encoding="utf-8")
     assert (workspace.extracts / "feedback/CSO02/2013Q1_cso02_feedback.xlsx").is_file()
+
+
+def test_a_resubmission_that_loses_a_figure_says_so_in_both_files_feedback(workspace):
+    _write(
+        workspace.inbox / "2013Q1/cso02.csv",
+        f"{HEADER}\nCSO02,2013Q1,VOT_ASSISTED,F,ADULT,3\nCSO02,2013Q1,NETWORK_MEETINGS,,,2\n"
+        "CSO02,2013Q1,VOT_IDENTIFIED,F,ADULT,1\n",
+        "2013-04-10T08:00:00",
+    )
+    # The correction: VOT_ASSISTED now unreadable, VOT_IDENTIFIED left out.
+    _write(
+        workspace.inbox / "2013Q1/cso02_ispravka.csv",
+        f"{HEADER}\nCSO02,2013Q1,NETWORK_MEETINGS,,,2\nCSO02,2013Q1,VOT_ASSISTED,F,ADULT,tri\n",
+        "2013-04-20T08:00:00",
+    )
+
+    result = dg.materialize(
+        [raw_submissions, validated_submissions, cso_feedback],
+        partition_key="2013Q1",
+        resources=build_resources(),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+    assert result.success
+    engine = sa.create_engine(workspace.warehouse_url)
+    with engine.connect() as conn:
+        withdrawn = conn.execute(
+            sa.text(
+                "SELECT source_file, row_number, column_name, raw_value, message FROM warnings"
+                " WHERE reason_code = 'VALUE_WITHDRAWN' ORDER BY raw_value DESC"
+            )
+        ).all()
+        statuses = conn.execute(
+            sa.text("SELECT source_file, status FROM submissions ORDER BY source_file")
+        ).all()
+    assert [tuple(w[:4]) for w in withdrawn] == [
+        ("2013Q1/cso02_ispravka.csv", 3, "value", "3"),
+        ("2013Q1/cso02_ispravka.csv", None, "value", "1"),
+    ]
+    assert withdrawn[0].message == (
+        "2013Q1/cso02.csv row 2 gave VOT_ASSISTED (sex=F, age_group=ADULT): 3. Row 3 of this"
+        " file replaces it but was rejected, so that figure no longer counts; correct row 3."
+    )
+    assert withdrawn[1].message.startswith(
+        "2013Q1/cso02.csv row 4 gave VOT_IDENTIFIED (sex=F, age_group=ADULT): 1. This file has"
+        " no row for it"
+    )
+    assert statuses == [
+        ("2013Q1/cso02.csv", "superseded"),
+        ("2013Q1/cso02_ispravka.csv", "partial"),
+    ]
+
+    feedback = workspace.extracts / "feedback" / "CSO02"
+    new = (feedback / "2013Q1_cso02_ispravka_feedback.csv").read_text(encoding="utf-8-sig")
+    assert new.count("VALUE_WITHDRAWN") == 2
+    old = openpyxl.load_workbook(feedback / "2013Q1_cso02_feedback.xlsx").worksheets[0]
+    first_line = old.cell(1, 1).value
+    # In the CSO's language (Serbian), naming the file that replaced this one.
+    assert "Nema ničeg za ispravku" not in first_line
+    assert "zamenio je kasnije poslati fajl 2013Q1/cso02_ispravka.csv" in first_line

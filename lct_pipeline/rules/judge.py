@@ -8,7 +8,7 @@ rows are warned about.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,9 @@ class Judged:
     rules: list[suites.Rule]
     rejected_by: np.ndarray  # per row: the rule that rejects it, or NO_RULE
     warnings: pd.DataFrame  # (row, rule) for every warning, accepted rows or not
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome]
+    # A row's key in words (``VOT_ASSISTED (sex=F)``, ``measure M1 of plan P``), for messages.
+    key_labels: Callable[[pd.DataFrame], pd.Series]
 
     @property
     def rejected(self) -> pd.Series:
@@ -72,7 +74,7 @@ def _judge(
     told = (rejected_by != NO_RULE) | rows.index.isin(warnings["row"])
     rows["key_label"] = None
     rows.loc[told, "key_label"] = key_labels(rows.loc[told])
-    return Judged(rows, rules, rejected_by, warnings, outcomes + more)
+    return Judged(rows, rules, rejected_by, warnings, outcomes + more, key_labels)
 
 
 def judge_values(

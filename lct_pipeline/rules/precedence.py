@@ -40,6 +40,7 @@ WARNINGS = (
     # Not in SPEC §5's list, but a CSO must hear that part of a row was not kept.
     "COMMENT_TRUNCATED",
     "PERSONAL_DATA_REMOVED",
+    "VALUE_WITHDRAWN",
     # SPEC §5: "Columns that the layout does not know are not stored; a warning names them."
     "COLUMN_NOT_STORED",
 )
