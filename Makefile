@@ -7,10 +7,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint ui clean
 
-$(STAMP): pyproject.toml
+# Data Docs load their styles and scripts from npm packages, not from CDNs (they must
+# work offline): npm ci installs the versions package-lock.json pins.
+DOCS_PACKAGES := lct_pipeline/datadocs
+
+$(STAMP): pyproject.toml $(DOCS_PACKAGES)/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	npm ci --prefix $(DOCS_PACKAGES) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 run: $(STAMP)

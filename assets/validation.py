@@ -208,7 +208,15 @@ def validated_submissions(
     engine = warehouse.get_engine()
     current = programme.current_period()
     before = rejection_keys(engine, period)
-    validation = validate_quarter(engine, programme.reference(), period, current, files.data_docs)
+    validation = validate_quarter(
+        engine,
+        programme.reference(),
+        period,
+        current,
+        files.data_docs,
+        # What Data Docs call the run: the quarter and the Dagster run that validated it.
+        run_name=f"{period}_dagster-run-{context.run.run_id[:8]}",
+    )
     rejected = _rejected(validation, before)
     slices = validation.slices.sort_values(["source_file", "record_type", "org_code", "period"])
     metadata = {

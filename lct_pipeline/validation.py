@@ -265,6 +265,7 @@ def validate_quarter(
     period: str,
     current: str,
     data_docs_dir: Path | None = None,
+    run_name: str | None = None,
 ) -> Validation:
     """Validate quarter ``period``'s rows and store the outcome; Data Docs when a folder is given.
 
@@ -276,7 +277,7 @@ def validate_quarter(
         raw = _raw_rows(conn, rows_of_quarter(period, current))
         maxima = _history_maxima(conn, period)
         file_slices, file_issues = _rejected_files(conn, period)
-    checker = Checker(data_docs_dir / period if data_docs_dir else None)
+    checker = Checker(data_docs_dir / period if data_docs_dir else None, run_name or period)
     found = _validate(raw, reference, current, checker, maxima)
     validation = Validation(
         slices=split.supersede(_concat([found.slices, file_slices])),

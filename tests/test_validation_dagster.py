@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,6 +105,8 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     docs = metadata["data_docs"].value
     assert docs == str(workspace.data_docs / "2013Q1" / "index.html")
     assert "values_row_rules" in Path(docs).read_text(encoding="utf-8")
+    # The rerun rebuilt the quarter's Data Docs.
+    _data_docs_work_offline_and_name_rows(workspace.data_docs, again.run_id)
     assert (workspace.extracts / "feedback/CSO02/2013Q1_cso02_feedback.xlsx").is_file()
 
 
@@ -165,3 +168,25 @@ def test_a_resubmission_that_loses_a_figure_says_so_in_both_files_feedback(works
     # In the CSO's language (Serbian), naming the file that replaced this one.
     assert "Nema ničeg za ispravku" not in first_line
     assert "zamenio je kasnije poslati fajl 2013Q1/cso02_ispravka.csv" in first_line
+
+
+def _data_docs_work_offline_and_name_rows(root: Path, run_id: str) -> None:
+    pages = sorted(root.rglob("*.html"))
+    # Every style, script and image is loaded from the Data Docs folder itself.
+    loaded = re.compile(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="([^"]+)"')
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for address in loaded.findall(text):
+            assert not re.match(r"(https?:)?//", address), (page, address)
+            assert (page.parent / address).resolve().is_file(), (page, address)
+        assert "amazonaws.com" not in text and "cdn" not in text.lower().replace("cdnjs", "")
+    # One index above the quarters links each quarter's results.
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert 'href="2013Q1/index.html"' in index
+    [result_page] = [p for p in pages if {"validations", "values_row_rules"} <= set(p.parts)]
+    assert f'href="{result_page.relative_to(root).as_posix()}"' in index
+    text = result_page.read_text(encoding="utf-8")
+    # The failing rows by file and row, the data asset and the run by name.
+    assert "2013Q1/cso02.csv row 3" in text
+    assert "Data asset: values_rows" in re.sub(r"<[^>]+>|\s+", " ", text).replace("  ", " ")
+    assert f"2013Q1_dagster-run-{run_id[:8]}" in text
