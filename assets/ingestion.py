@@ -1,10 +1,18 @@
 """Ingestion stage: inbox files into the archive and the raw layer."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
-from lct_pipeline.ingestion import INGESTED, REJECTED, ingest_inbox, quarter_files
+from lct_pipeline.ingestion import (
+    INGESTED,
+    REJECTED,
+    ingest_inbox,
+    quarter_files,
+    quarters_with_data,
+)
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 
@@ -14,17 +22,22 @@ from resources import FilesResource, ProgrammeResource, WarehouseResource
     kinds={"python", "sql"},
     owners=["team:data-officers"],
     pool="lct_warehouse",
+    # A quarter after the last one with data has nothing to validate or report: its run
+    # ends here, so a backfill of "All" quarters is a backfill of every quarter with data.
+    output_required=False,
 )
 def raw_submissions(
     context: dg.AssetExecutionContext,
     files: FilesResource,
     warehouse: WarehouseResource,
     programme: ProgrammeResource,
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult]:
     """CSO submission files from the inbox, archived unchanged and read into the raw layer.
 
     Every new CSV or XLSX file anywhere under the inbox is ingested once, whatever
-    quarter it reports; this partition shows the files and rows of its quarter.
+    quarter it reports; this partition shows the files and rows of its quarter. A
+    quarter after the last quarter with data is not materialised, and the rest of its
+    run is skipped.
     """
     period = quarter_of(context)
     engine = warehouse.get_engine()
@@ -34,8 +47,11 @@ def raw_submissions(
     for outcome in report.files:
         if outcome.status not in (INGESTED, "already_ingested"):
             context.log.warning(f"{outcome.source_file}: {outcome.reason_code} {outcome.message}")
+    if period not in quarters_with_data(engine, programme.as_of()):
+        context.log.info(f"{period}: no file reports this quarter or a later one; nothing to do.")
+        return
     quarter = quarter_files(engine, period, programme.current_period())
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "quarter": period,
             "dagster/row_count": int(quarter["rows"].sum()) if not quarter.empty else 0,

@@ -8,11 +8,18 @@ the code location loads: a new quarter appears when the code location is reloade
 (the daemon and the webserver reload it when they start; the UI has "Reload").
 """
 
+import warnings
 from datetime import date
 
 import dagster as dg
 
 from lct_pipeline import periods
+
+# The validation results are asset checks per quarter (AssetCheckSpec with partitions_def):
+# a preview in Dagster 1.13 that we rely on knowingly; its notice is not for data officers.
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 quarterly_partitions = dg.StaticPartitionsDefinition(
     periods.period_range(periods.PROGRAMME_START, periods.of_date(date.today()))

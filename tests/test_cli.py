@@ -61,3 +61,26 @@ def test_workers_get_whole_years_of_the_aggregate_stage():
     # The sample: 2012 alone, then 2013 whole; one year is never split.
     assert spans("2012Q4", "2013Q4", 2) == [("2012Q4", "2012Q4", 1), ("2013Q1", "2013Q4", 4)]
     assert spans("2013Q1", "2013Q4", 2) == [("2013Q1", "2013Q4", 4)]
+
+
+def test_a_quarter_after_the_last_one_with_data_ends_after_ingestion_and_writes_nothing(
+    workspace,
+):
+    # Why a backfill of "All" quarters in the UI is a backfill of every quarter with data.
+    inbox_file = workspace.inbox / "2013Q1" / "cso01.csv"
+    inbox_file.parent.mkdir(parents=True)
+    inbox_file.write_text("org_code,period,data_element,value\nCSO01,2013Q1,NETWORK_MEETINGS,2\n")
+
+    done = lct("run", "--period", "2013Q4")
+
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("2013Q4  ok  run ")
+    assert first.endswith("  no file reports this quarter or a later one: nothing to do")
+    assert not (workspace.extracts / "2013Q4").exists()
+    assert not (workspace.data_docs / "2013Q4").exists()
+    # The file was ingested all the same: its own quarter's run finds it.
+    import sqlalchemy as sa
+
+    with sa.create_engine(workspace.warehouse_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM raw_files")).scalar() == 1

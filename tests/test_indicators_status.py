@@ -35,7 +35,7 @@ def test_status_shows_each_csos_reporting_by_quarter(workspace, network, capsys)
         "complete %  0        67       75",
         "on time %   0        33       50",
         "",
-        # What to type in the Dagster UI's partition field to run them all.
+        # What a backfill of "All" quarters runs in the UI; the later quarters end at once.
         "Quarters with data: [2012Q4...2013Q2]",
     ]
 

@@ -112,7 +112,9 @@ def localise(site: Path, vendor: Path) -> int:
         local = _LOGO.sub(_relative(logo, path), local)
         # GX's own static files, by their path from the page: GX counts one folder short
         # on validation result pages (their favicon is not found).
-        local = _STATIC.sub(lambda m: _relative(site / "static" / m.group(1), path), local)
+        local = _STATIC.sub(
+            lambda m, page=path: _relative(site / "static" / m.group(1), page), local
+        )
         # The CDNs' hashes and CORS mode do not fit local files: Chromium refuses a file://
         # script marked crossorigin, and the npm build of popper.js is not the CDN's.
         local = _CDN_ATTRIBUTES.sub("", local)
