@@ -137,6 +137,10 @@ def _rows_table(rejected: pd.DataFrame) -> dg.MetadataValue:
     return markdown_table(shown, limit=REJECTED_ROWS_SHOWN, whole=WHOLE_LIST)
 
 
+def _rows(n: int, record_type: str) -> str:
+    return f"{n:,} {record_type} {'row' if n == 1 else 'rows'}"
+
+
 def _suite_check(
     validation: Validation, record_type: str, rejected: pd.DataFrame
 ) -> dg.AssetCheckResult:
@@ -151,9 +155,9 @@ def _suite_check(
         passed=new == 0,
         severity=dg.AssetCheckSeverity.WARN,
         description=(
-            f"{new:,} {record_type} rows rejected in this run that were not before"
+            f"{_rows(new, record_type)} rejected in this run that were not before"
             if new
-            else f"Nothing new to act on ({len(rows):,} {record_type} rows rejected, all known)"
+            else f"Nothing new to act on: {_rows(len(rows), record_type)} rejected, known before"
         ),
         metadata={
             "rows_rejected": len(rows),

@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
-from datetime import date
 from functools import cache
 from pathlib import Path
 
 from lct_pipeline import periods
 from lct_pipeline.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg
 from lct_pipeline.reference import load_reference
-from lct_pipeline.settings import PROJECT_ROOT, Settings, setting
+from lct_pipeline.settings import PROJECT_ROOT, Settings, setting, today
 
 # Runs started by `lct run` carry the process id, so a later `lct run` can tell a
 # run still going from one whose process was killed.
@@ -35,17 +34,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"lct: error: {message} (see lct --help)\n")
 
 
-def _today() -> date:
-    return (
-        date.fromisoformat(os.environ["LCT_TODAY"]) if os.environ.get("LCT_TODAY") else date.today()
-    )
-
-
 def _quarter(text: str) -> str:
     period = periods.parse_period(text)
     if period is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a quarter such as 2013Q1")
-    current = periods.of_date(_today())
+    current = periods.of_date(today())
     if not periods.PROGRAMME_START <= period <= current:
         raise argparse.ArgumentTypeError(
             f"{period} is outside the programme's quarters {periods.PROGRAMME_START}..{current}"
@@ -307,7 +300,7 @@ def refresh_stale(aggregates: Sequence[str], log_level: str) -> tuple[list[str],
     failed: list[str] = []
     for _ in range(_REFRESH_PASSES):
         with engine.connect() as conn:
-            stale = freshness.stale_quarters(conn, quarters_with_data(engine, _today()))
+            stale = freshness.stale_quarters(conn, quarters_with_data(engine, today()))
         stale = [s for s in stale if s.period not in failed]
         if not stale:
             break
@@ -354,7 +347,7 @@ def run_quarters(
     else:
         # The first quarter's run ingests the inbox; then every quarter with data is known.
         data_failed = _execute([periods.PROGRAMME_START], data_assets, "stored", log_level)
-        todo = quarters_with_data(get_engine(settings.warehouse_url), _today())
+        todo = quarters_with_data(get_engine(settings.warehouse_url), today())
         # One pool for both stages: a worker loads the definitions once.
         spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads
         with (
@@ -477,7 +470,7 @@ def show_status() -> int:
         print(f"No reporting computed yet in {shown}: run `lct run --all` first.")
         return 0
     print(status_table(rows))
-    quarters = quarters_with_data(engine, _today())
+    quarters = quarters_with_data(engine, today())
     if quarters:
         # The quarters a backfill of "All" partitions runs; the later ones end at once.
         print(f"\nQuarters with data: [{quarters[0]}...{quarters[-1]}]")
@@ -499,7 +492,7 @@ def validate_files(paths: Sequence[Path], language: str | None = None) -> int:
     except ReferenceError as exc:
         print(f"lct: {exc}", file=sys.stderr)
         return 2
-    checks = check_files(paths, reference, periods.of_date(_today()))
+    checks = check_files(paths, reference, periods.of_date(today()))
     for check in checks:
         known = reference.organisations.get(check.org or "")
         lang = language or (known.language if known else DEFAULT_LANGUAGE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,13 @@ DEFAULTS: dict[str, str] = {
     "DAGSTER_HOME": str(DATA_DIR / "dagster_home"),
 }
 SAMPLE_DIR = DATA_DIR / "sample"
+
+
+def today() -> date:
+    """Today, or the day ``LCT_TODAY`` names (tests, re-running history as of a date)."""
+    return (
+        date.fromisoformat(os.environ["LCT_TODAY"]) if os.environ.get("LCT_TODAY") else date.today()
+    )
 
 
 def setting(name: str) -> str:
