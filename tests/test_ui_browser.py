@@ -175,6 +175,18 @@ def test_the_readme_walkthrough_in_the_browser(ui, page, dropped):
     page.screenshot(path=str(ARTIFACTS / "rejected_rows_2013Q1.png"))
     table.get_by_role("button", name="Close").click()
 
+    # One result per check and run, each with its quarter: no "Skipped" twin, no
+    # "Partition —" beside it.
+    executions = ui.graphql(
+        """{ assetCheckExecutions(assetKey: {path: ["validated_submissions"]},
+                                  checkName: "values_expectations", limit: 50) {
+               runId status partition } }"""
+    )["assetCheckExecutions"]
+    runs_checked = [e["runId"] for e in executions]
+    assert len(runs_checked) == len(set(runs_checked)) == len(DROPPED) + 1, executions
+    assert {e["status"] for e in executions} <= {"SUCCEEDED", "FAILED"}, executions
+    assert sorted(e["partition"] for e in executions) == ["2012Q4", "2013Q1", "2013Q1"]
+
     # README "Run every quarter with data": Materialize all → All → Launch backfill.
     page.goto(f"{ui.url}/jobs")
     page.get_by_role("link").filter(has_text="quarterly_pipeline").first.click()
