@@ -56,6 +56,6 @@ def cso_feedback(
             # Rows of returned templates left empty: missing data, listed in the feedback.
             "rows_not_reported": sum(f.not_reported for f in written),
             "folder": dg.MetadataValue.path(str(root)),
-            "feedback_files": markdown_table(listing),
+            "feedback_files": markdown_table(listing, whole="the folder above"),
         }
     )

@@ -85,7 +85,11 @@ def reporting_completeness(
     metadata = {
         "quarter": period,
         "dagster/row_count": len(rows),
-        "preview": markdown_table(rows[rows["area_level"] != "ORG"], limit=30),
+        "preview": markdown_table(
+            rows[rows["area_level"] != "ORG"],
+            limit=30,
+            whole=f"the warehouse view reporting_completeness (period = '{period}')",
+        ),
     }
     if not national.empty:
         metadata["completeness_pct"] = readable(national["completeness_pct"].iloc[0])

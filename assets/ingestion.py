@@ -60,6 +60,6 @@ def raw_submissions(
             "files_rejected_now": report.count(REJECTED),
             "files_ignored": dg.MetadataValue.json(report.ignored),
             "inbox": dg.MetadataValue.path(str(files.inbox)),
-            "preview": markdown_table(quarter),
+            "preview": markdown_table(quarter, whole="the warehouse view submissions"),
         }
     )

@@ -58,6 +58,6 @@ def submission_templates(
             "dagster/row_count": len(written),
             "without_plan": sum(w.measures_rows == 0 for w in written),
             "folder": dg.MetadataValue.path(str(folder)),
-            "templates": markdown_table(listing),
+            "templates": markdown_table(listing, whole="the folder above"),
         }
     )

@@ -231,7 +231,9 @@ def validated_submissions(
         "rows_rejected": validation.count("rows_rejected"),
         "rows_warned": validation.count("rows_warned"),
         "reason_codes": markdown_table(validation.reason_counts()),
-        "submissions": markdown_table(slices[list(PREVIEW)]),
+        "submissions": markdown_table(
+            slices[list(PREVIEW)], whole="the warehouse view submissions"
+        ),
     }
     if validation.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(validation.data_docs))
