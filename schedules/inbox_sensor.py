@@ -8,6 +8,7 @@ starts a new one. Deleted files start nothing: what was ingested stays archived.
 
 import dagster as dg
 
+from assets.partitions import quarterly_partitions
 from lct_pipeline import inbox
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 from schedules.jobs import TRIGGER_TAG, quarter_tags, quarterly_pipeline
@@ -59,6 +60,17 @@ def inbox_sensor(
         if names:
             shown = ", ".join(names[:_LOG_NAMES]) + (" …" if len(names) > _LOG_NAMES else "")
             context.log.info(f"{len(names)} {label}: {shown}")
+    # A code location loaded before this quarter began does not know its key yet: its
+    # files wait, out of the cursor, until the location is reloaded.
+    known = set(quarterly_partitions.get_partition_keys())
+    waiting = [r for r in changes.requests if r.quarter not in known]
+    for request in waiting:
+        context.log.warning(
+            f"{request.quarter} is not a partition of this code location yet: reload it"
+            f" (Deployment → Reload) to run {', '.join(request.files)}."
+        )
+        for name in request.files:
+            changes.seen.pop(name, None)
     requests = [
         dg.RunRequest(
             run_key=request.run_key,
@@ -70,6 +82,7 @@ def inbox_sensor(
             },
         )
         for request in changes.requests
+        if request.quarter in known
     ]
     cursor = inbox.dump_cursor(changes.seen)
     if not requests:

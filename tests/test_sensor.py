@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from lct_pipeline import periods
 from lct_pipeline.inbox import load_cursor
 from lct_pipeline.sample import install_sample
 from lct_pipeline.settings import SAMPLE_DIR
@@ -278,3 +279,27 @@ def test_a_file_ingested_but_not_yet_validated_in_one_of_its_quarters_runs_that_
 
     assert request.partition_key == "2013Q1"
     assert request.tags["lct/files"] == "late/cso03.csv"
+
+
+def test_a_quarter_the_code_location_does_not_know_yet_waits_for_a_reload(workspace, monkeypatch):
+    from assets.partitions import quarterly_partitions
+
+    last = quarterly_partitions.get_partition_keys()[-1]
+    # The sensor's today is in the quarter after the last one the location loaded.
+    later = periods.shift(last, 1)
+    start = periods.quarter_start(later)
+    monkeypatch.setenv("LCT_TODAY", (start + timedelta(days=20)).isoformat())
+    put(workspace.inbox, "a.csv", HEADER + "CSO01,2013Q1,NETWORK_MEETINGS,2\n")
+    put(
+        workspace.inbox,
+        "late.csv",
+        HEADER + f"CSO01,{later},NETWORK_MEETINGS,2\n",
+        received="2026-11-02T10:00",  # in the past of the clock, or it would be settling
+    )
+
+    result = tick()
+
+    # The known quarter runs; the new one is not requested and stays out of the cursor,
+    # so the next tick after a reload starts it.
+    assert sorted(runs(result)) == ["2013Q1"]
+    assert sorted(load_cursor(result.cursor)) == ["a.csv"]
