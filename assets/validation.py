@@ -237,6 +237,9 @@ def validated_submissions(
     }
     if validation.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(validation.data_docs))
+    if validation.data_docs_problem is not None:
+        context.log.warning(f"Data Docs of {period} not built: {validation.data_docs_problem}")
+        metadata["data_docs"] = validation.data_docs_problem
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from lct_pipeline import freshness
 from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, VALUES, FileProblem
+from lct_pipeline.datadocs import MissingAssets
 from lct_pipeline.i18n import dumps, render_stored
 from lct_pipeline.ingestion import file_problem, raw_frame, read_org, unreported_rows
 from lct_pipeline.reading import read_submission
@@ -49,6 +50,7 @@ class Validation:
     staged_values: pd.DataFrame | None = None  # accepted rows as stored, exact copies once
     staged_measures: pd.DataFrame | None = None
     data_docs: Path | None = None  # the index page of the quarter's Data Docs
+    data_docs_problem: str | None = None  # why they were not built, when they were asked for
 
     def count(self, column: str) -> int:
         """A row count summed over the slices, e.g. ``count("rows_rejected")``."""
@@ -287,7 +289,12 @@ def validate_quarter(
         staged_measures=found.staged_measures,
     )
     _store(engine, period, validation, built_from)
-    return replace(validation, data_docs=checker.build_data_docs())
+    try:
+        return replace(validation, data_docs=checker.build_data_docs())
+    except MissingAssets as problem:
+        # The quarter's data is stored and its figures must follow; pages that would load
+        # from CDNs are not kept (build_data_docs removed them).
+        return replace(validation, data_docs_problem=str(problem))
 
 
 @dataclass(frozen=True)

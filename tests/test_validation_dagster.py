@@ -190,3 +190,33 @@ def _data_docs_work_offline_and_name_rows(root: Path, run_id: str) -> None:
     assert "2013Q1/cso02.csv row 3" in text
     assert "Data asset: values_rows" in re.sub(r"<[^>]+>|\s+", " ", text).replace("  ", " ")
     assert f"2013Q1_dagster-run-{run_id[:8]}" in text
+
+
+def test_without_the_data_docs_packages_the_quarter_is_stored_and_no_cdn_page_is_left(
+    workspace, monkeypatch
+):
+    from lct_pipeline import datadocs
+
+    monkeypatch.setattr(datadocs, "PACKAGES", workspace.root / "no_node_modules")
+    _write(
+        workspace.inbox / "2013Q1/cso02.csv",
+        f"{HEADER}\nCSO02,2013Q1,VOT_ASSISTED,F,ADULT,2\n",
+        "2013-04-10T08:00:00",
+    )
+
+    result = dg.materialize(
+        [raw_submissions, validated_submissions],
+        partition_key="2013Q1",
+        resources=build_resources(),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+    assert result.success
+    [event] = [
+        m for m in result.get_asset_materialization_events()
+        if m.asset_key == validated_submissions.key
+    ]  # fmt: skip
+    metadata = event.materialization.metadata
+    assert metadata["rows_accepted"].value == 1
+    assert "npm ci" in metadata["data_docs"].value
+    assert not (workspace.data_docs / "2013Q1").exists()

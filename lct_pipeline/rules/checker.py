@@ -182,7 +182,11 @@ class Checker:
             warnings.simplefilter("ignore")
             self.context.build_data_docs(site_names=[DATA_DOCS_SITE])
         root = self.data_docs_dir.parent
-        vendor = datadocs.install_vendor(root)
+        try:
+            vendor = datadocs.install_vendor(root)
+        except datadocs.MissingAssets:
+            shutil.rmtree(self.data_docs_dir, ignore_errors=True)
+            raise
         datadocs.localise(self.data_docs_dir, vendor)
         datadocs.write_index(root, vendor)
         return self.data_docs_dir / "index.html"
