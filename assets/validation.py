@@ -12,9 +12,11 @@ from lct_pipeline.validation import (
     Accounting,
     Validation,
     account_for_rows,
+    new_rejections,
     rejection_keys,
     validate_quarter,
 )
+from lct_pipeline.warehouse.tables_validated import row_issues
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 ASSET = "validated_submissions"
@@ -82,32 +84,18 @@ def _accounting_check(accounting: Accounting) -> dg.AssetCheckResult:
     )
 
 
-def _keys(rows: pd.DataFrame) -> pd.Series:
-    """Each rejection's key as row_issues stores it (validation.rejection_keys)."""
-    return pd.Series(
-        [
-            (sid, sheet or "", None if pd.isna(row) else int(row), reason)
-            for sid, sheet, row, reason in rows[
-                ["submission_id", "sheet", "row_number", "reason_code"]
-            ].itertuples(index=False)
-        ],
-        index=rows.index,
-        dtype=object,
-    )
-
-
-def _rejected(validation: Validation, before: set[tuple]) -> pd.DataFrame:
-    """The quarter's rejections with their record type and whether this run added them."""
+def _issues(validation: Validation, before: set[tuple]) -> pd.DataFrame:
+    """The quarter's issues with their record type; ``new``: a rejection its last
+    validation did not have. This run's new rejections first."""
     issues = validation.issues
-    if issues.empty:
-        return pd.DataFrame(columns=[*issues.columns, "record_type", "new"])
-    rejected = issues[issues["severity"] == REJECTION]
+    if issues.empty:  # a quarter without a row may give a frame without columns
+        columns = [c.name for c in row_issues.columns]
+        return pd.DataFrame(columns=[*columns, "record_type", "new"])
     types = validation.slices.set_index("submission_id")["record_type"]
-    rejected = rejected.assign(
-        record_type=rejected["submission_id"].map(types),
-        new=~_keys(rejected).isin(before),
+    issues = issues.assign(
+        record_type=issues["submission_id"].map(types), new=new_rejections(issues, before)
     )
-    return rejected.sort_values(
+    return issues.sort_values(
         ["new", "source_file", "sheet", "row_number"], ascending=[False, True, True, True]
     )
 
@@ -142,13 +130,11 @@ def _rows(n: int, record_type: str) -> str:
 
 
 def _suite_check(
-    validation: Validation, record_type: str, rejected: pd.DataFrame
+    validation: Validation, record_type: str, issues: pd.DataFrame
 ) -> dg.AssetCheckResult:
     outcomes = [o for o in validation.outcomes if o.suite.startswith(f"{record_type}_")]
-    issues = validation.issues
-    types = validation.slices.set_index("submission_id")["record_type"]
-    mine = issues[issues["submission_id"].map(types) == record_type] if not issues.empty else issues
-    rows = rejected[(rejected["record_type"] == record_type) & rejected["row_number"].notna()]
+    mine = issues[issues["record_type"] == record_type]
+    rows = mine[(mine["severity"] == REJECTION) & mine["row_number"].notna()]
     new = int(rows["new"].sum())
     return dg.AssetCheckResult(
         check_name=SUITE_CHECKS[record_type],
@@ -170,8 +156,8 @@ def _suite_check(
     )
 
 
-def _file_check(rejected: pd.DataFrame) -> dg.AssetCheckResult:
-    whole = rejected[rejected["row_number"].isna()]
+def _file_check(issues: pd.DataFrame) -> dg.AssetCheckResult:
+    whole = issues[(issues["severity"] == REJECTION) & issues["row_number"].isna()]
     new = int(whole["new"].sum())
     return dg.AssetCheckResult(
         check_name=NO_FILE_REJECTED_WHOLE,
@@ -221,7 +207,7 @@ def validated_submissions(
         # What Data Docs call the run: the quarter and the Dagster run that validated it.
         run_name=f"{period}_dagster-run-{context.run.run_id[:8]}",
     )
-    rejected = _rejected(validation, before)
+    issues = _issues(validation, before)
     slices = validation.slices.sort_values(["source_file", "record_type", "org_code", "period"])
     metadata = {
         "quarter": period,
@@ -244,7 +230,7 @@ def validated_submissions(
         metadata=metadata,
         check_results=[
             _accounting_check(account_for_rows(engine, period, current)),
-            *(_suite_check(validation, record_type, rejected) for record_type in SUITE_CHECKS),
-            _file_check(rejected),
+            *(_suite_check(validation, record_type, issues) for record_type in SUITE_CHECKS),
+            _file_check(issues),
         ],
     )

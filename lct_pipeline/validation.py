@@ -336,6 +336,19 @@ def rejection_keys(engine: sa.Engine, period: str) -> set[tuple]:
         return {tuple(row) for row in conn.execute(query)}
 
 
+def new_rejections(issues: pd.DataFrame, before: set[tuple]) -> pd.Series:
+    """For each of ``issues``, whether it is a rejection that ``before`` (the quarter's
+    ``rejection_keys`` from its last validation) does not hold."""
+    keys = [
+        (sid, sheet or "", None if pd.isna(row) else int(row), reason)
+        for sid, sheet, row, reason in issues[
+            ["submission_id", "sheet", "row_number", "reason_code"]
+        ].itertuples(index=False)
+    ]
+    known = pd.Series(keys, index=issues.index, dtype=object).isin(before)
+    return (issues["severity"] == REJECTION) & ~known
+
+
 def account_for_rows(engine: sa.Engine, period: str, current: str) -> Accounting:
     """Count, from the stored tables, that every raw row of the quarter is in one place."""
     mine = slices.c.partition_period == period

@@ -26,6 +26,15 @@ def _write(path, text: str, received: str) -> None:
     os.utime(path, (stamp, stamp))
 
 
+def _validated_metadata(result) -> dict:
+    """The metadata of the run's one materialization of validated_submissions."""
+    [event] = [
+        m for m in result.get_asset_materialization_events()
+        if m.asset_key == validated_submissions.key
+    ]  # fmt: skip
+    return event.materialization.metadata
+
+
 def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     _write(
         workspace.inbox / "2013Q1/cso02.csv",
@@ -93,11 +102,7 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     assert rerun["values_expectations"].metadata["rows_rejected_new"].value == 0
     assert rerun["no_file_rejected_whole"].passed
 
-    [materialization] = [
-        m for m in result.get_asset_materialization_events()
-        if m.asset_key == validated_submissions.key
-    ]  # fmt: skip
-    metadata = materialization.materialization.metadata
+    metadata = _validated_metadata(result)
     assert metadata["dagster/row_count"].value == 1
     # Two rows of cso02 and the one row of cso03, rejected whole with its file.
     assert (metadata["rows_accepted"].value, metadata["rows_rejected"].value) == (1, 3)
@@ -212,11 +217,7 @@ def test_without_the_data_docs_packages_the_quarter_is_stored_and_no_cdn_page_is
     )
 
     assert result.success
-    [event] = [
-        m for m in result.get_asset_materialization_events()
-        if m.asset_key == validated_submissions.key
-    ]  # fmt: skip
-    metadata = event.materialization.metadata
+    metadata = _validated_metadata(result)
     assert metadata["rows_accepted"].value == 1
     assert "npm ci" in metadata["data_docs"].value
     assert not (workspace.data_docs / "2013Q1").exists()
