@@ -8,10 +8,14 @@ import dagster as dg
 
 import assets
 from resources import build_resources
+from resources.pool_wait import sleep_while_waiting_for_pools
 from schedules.freshness_sensor import freshness_sensor
 from schedules.inbox_sensor import inbox_sensor
 from schedules.jobs import extracts_only, quarter_templates, quarterly_pipeline
 from schedules.quarterly import quarterly_schedule
+
+# Every process that runs steps (a run worker, `lct run`) loads this module first.
+sleep_while_waiting_for_pools()
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_package_module(assets),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,8 @@ import pg
 import pytest
 import sqlalchemy as sa
 from test_crash_consistency import VIEWS, _environment, _install_small_sample, _views
+
+from lct_pipeline.cli import PID_TAG
 
 ROOT = Path(__file__).resolve().parent.parent
 QUARTERS = ("2013Q1", "2013Q2")
@@ -70,3 +73,62 @@ def test_two_quarters_at_once_end_as_one_after_the_other(tmp_path, backend):
         with engine.connect() as conn:
             periods = conn.execute(sa.text("SELECT DISTINCT period FROM data_values")).scalars()
             assert sorted(periods) == list(QUARTERS)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (/proc/PID/stat, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_run_waiting_for_the_warehouse_pool_sleeps_until_the_slot_is_free(tmp_path):
+    """A quarter queued behind another run's warehouse step must leave the cores to it."""
+    import dagster as dg
+    import live
+
+    env = _environment(tmp_path)
+    _install(tmp_path / "inbox")
+    live.install_instance_config(tmp_path / "dagster_home")
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster_home"))
+    storage = instance.event_log_storage
+    storage.set_concurrency_slots("lct_warehouse", 1)
+    # Another run's warehouse step holds the pool's one slot: a run of this live process,
+    # so that lct does not take it for a killed one and free its slot.
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    holder = instance.add_run(
+        DagsterRun(
+            job_name="quarterly_pipeline",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={PID_TAG: str(os.getpid())},
+        )
+    )
+    assert storage.claim_concurrency_slot("lct_warehouse", holder.run_id, "step").is_claimed
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "lct_pipeline.cli", "run", "--period", "2013Q1"],
+        cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while (
+            not storage.get_pool_limits()
+            or not storage.get_concurrency_info("lct_warehouse").pending_step_count
+        ):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline, "the run never asked for the pool"
+            time.sleep(0.2)
+        # Waiting: over 6 s a spinning loop takes ~6 s of CPU; a sleeping one, its claim
+        # checks only (one a second at first).
+        before = _cpu_seconds(run.pid)
+        time.sleep(6)
+        waiting_cpu = _cpu_seconds(run.pid) - before
+        assert run.poll() is None
+        assert waiting_cpu < 1.0, f"{waiting_cpu:.1f} s of CPU in 6 s of waiting for the pool"
+
+        storage.free_concurrency_slots_for_run(holder.run_id)
+        stdout, stderr = run.communicate(timeout=300)
+    finally:
+        run.kill()
+    assert run.returncode == 0, stdout + stderr
+    assert "2013Q1  ok" in stdout
