@@ -7,15 +7,10 @@ instance under ``DAGSTER_HOME`` so its runs show in the UI afterwards.
 from __future__ import annotations
 
 import argparse
-import itertools
-import multiprocessing
 import os
 import shutil
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
 
@@ -67,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_workers,
         default=1,
-        help="with --all: processes that run quarters side by side (default 1)",
+        help="steps of a quarter's run side by side, through Dagster's multiprocess executor"
+        " (default 1: in this process)",
     )
     sample = commands.add_parser(
         "sample", help="copy the bundled sample submissions into the inbox, with received times"
@@ -189,10 +185,52 @@ def _job_and_instance():
     """The quarterly job and the instance its runs are recorded in (once per process)."""
     import dagster as dg
 
-    from lct_pipeline.definitions import defs
-    from schedules.jobs import QUARTERLY_PIPELINE
+    from lct_pipeline.definitions import quarterly_job
 
-    return defs.resolve_job_def(QUARTERLY_PIPELINE), dg.DagsterInstance.get()
+    return quarterly_job(), dg.DagsterInstance.get()
+
+
+def _run_quarter(
+    quarter: str, selection, log_level: str, tags: dict[str, str], workers: int
+) -> tuple[bool, str, str]:
+    """One run of the quarterly job for ``quarter``: (success, run id, row counts).
+
+    With ``workers`` > 1 the run's steps go to Dagster's multiprocess executor, at most
+    ``workers`` at a time (a quarter's feedback beside its warehouse steps, its extracts
+    beside its public tables), each in a process forked from one that has loaded the
+    code location once; otherwise they run in this process.
+    """
+    import dagster as dg
+
+    from lct_pipeline.definitions import quarterly_job
+
+    job, instance = _job_and_instance()
+    # The terminal shows warnings and the summary; the full log is in the UI.
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if workers == 1:
+        result = job.execute_in_process(
+            partition_key=quarter,
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=selection,
+            tags=tags,
+            run_config=run_config | {"execution": {"config": {"in_process": {}}}},
+        )
+        return result.success, result.run_id, _row_counts(result)
+    # Each step process is forked from one server that imported these once, instead of
+    # importing them itself (Great Expectations alone takes ~2 s).
+    preload = ["lct_pipeline.definitions", "great_expectations", "matplotlib.pyplot"]
+    start_method = {"forkserver": {"preload_modules": preload}}
+    executor = {"multiprocess": {"max_concurrent": workers, "start_method": start_method}}
+    with dg.execute_job(
+        dg.reconstructable(quarterly_job),
+        instance,
+        run_config=run_config | {"execution": {"config": executor}},
+        tags={**tags, "dagster/partition": quarter},
+        raise_on_error=False,
+        asset_selection=selection,
+    ) as result:
+        return result.success, result.run_id, _row_counts(result)
 
 
 def _execute(
@@ -201,81 +239,23 @@ def _execute(
     word: str,
     log_level: str,
     tags: dict[str, str] | None = None,
+    workers: int = 1,
 ):
     """Run the job for each quarter in turn (``assets``: asset keys, None for all); the
     quarters that failed. Each quarter prints one line as it ends."""
     import dagster as dg
 
-    from schedules.jobs import QUARTER_TAG
+    from schedules.jobs import quarter_tags
 
-    job, instance = _job_and_instance()
     selection = [dg.AssetKey.from_user_string(a) for a in assets] if assets is not None else None
     failed = []
     for quarter in quarters:
-        result = job.execute_in_process(
-            partition_key=quarter,
-            instance=instance,
-            raise_on_error=False,
-            asset_selection=selection,
-            tags={QUARTER_TAG: quarter, PID_TAG: str(os.getpid()), **(tags or {})},
-            # The terminal shows warnings and the summary; the full log is in the UI.
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-        status = word if result.success else "FAILED"
-        print(f"{quarter}  {status}  run {result.run_id[:8]}  {_row_counts(result)}", flush=True)
-        if not result.success:
+        run_tags = {**quarter_tags(quarter), PID_TAG: str(os.getpid()), **(tags or {})}
+        success, run_id, counts = _run_quarter(quarter, selection, log_level, run_tags, workers)
+        print(f"{quarter}  {word if success else 'FAILED'}  run {run_id[:8]}  {counts}", flush=True)
+        if not success:
             failed.append(quarter)
     return failed
-
-
-def whole_years(quarters: Sequence[str], workers: int) -> list[list[str]]:
-    """``quarters`` cut into at most ``workers`` runs of consecutive quarters, at the year
-    ends nearest to equal shares: a year's public table is made beside its quarters' as
-    published, so its Q4 must not run in one worker before another publishes the rest."""
-    ends = [i + 1 for i, q in enumerate(quarters) if i + 1 == len(quarters)
-            or periods.year(quarters[i + 1]) != periods.year(q)]  # fmt: skip
-    cuts = sorted({min(ends, key=lambda e: abs(e - k * len(quarters) / workers))
-                   for k in range(1, workers)} - {len(quarters)})  # fmt: skip
-    bounds = [0, *cuts, len(quarters)]
-    return [list(quarters[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
-
-
-def _execute_in_workers(
-    pool: ProcessPoolExecutor | None,
-    quarters: Sequence[str],
-    assets: Sequence[str],
-    word: str,
-    log_level: str,
-    workers: int,
-    by_year: bool = False,
-) -> list[str]:
-    """``_execute`` over ``workers`` processes of ``pool``, each given consecutive quarters.
-
-    Consecutive, because validating a quarter judges the four before it: a worker
-    that has just validated them remembers their history. Steps that write the
-    warehouse still take turns through the `lct_warehouse` pool; what overlaps is
-    the rest (feedback, extracts, reading).
-    """
-    if pool is None or len(quarters) <= 1:
-        return _execute(quarters, assets, word, log_level)
-    if by_year:
-        chunks = whole_years(quarters, workers)
-    else:
-        size = -(-len(quarters) // workers)
-        chunks = [list(quarters[i : i + size]) for i in range(0, len(quarters), size)]
-    failed, jobs = [], []
-    for chunk in chunks:
-        try:
-            jobs.append((chunk, pool.submit(_execute, chunk, assets, word, log_level)))
-        except BrokenProcessPool:  # a worker died in an earlier stage
-            failed += chunk
-    for chunk, job in jobs:
-        try:
-            failed += job.result()
-        except BrokenProcessPool:  # killed (out of memory, a signal): its runs stay unfinished
-            print(f"lct: a worker died running {chunk[0]}..{chunk[-1]}", file=sys.stderr)
-            failed += chunk
-    return sorted(failed)
 
 
 # Refreshing a quarter can change its data (one never stored, or validated again),
@@ -283,7 +263,9 @@ def _execute_in_workers(
 _REFRESH_PASSES = 3
 
 
-def refresh_stale(aggregates: Sequence[str], log_level: str) -> tuple[list[str], list[str]]:
+def refresh_stale(
+    aggregates: Sequence[str], log_level: str, workers: int = 1
+) -> tuple[list[str], list[str]]:
     """Run every stale quarter again (SPEC §6), oldest first: (refreshed, failed).
 
     A quarter whose validation is stale (or whose data was never stored) runs whole;
@@ -308,7 +290,7 @@ def refresh_stale(aggregates: Sequence[str], log_level: str) -> tuple[list[str],
             assets = None if quarter.revalidate else aggregates
             tags = {REFRESH_TAG: quarter.cause, TRIGGER_TAG: "refresh"}
             word = f"refreshed ({quarter.cause} changed)" if quarter.causes else "built"
-            failed += _execute([quarter.period], assets, word, log_level, tags)
+            failed += _execute([quarter.period], assets, word, log_level, tags, workers)
             refreshed.append(quarter.period)
     return sorted(set(refreshed) - set(failed)), sorted(set(failed))
 
@@ -318,11 +300,13 @@ def run_quarters(
 ) -> int:
     """Run the job for ``quarters`` (None: every quarter with data); the exit status.
 
-    For every quarter (``--all``) the data of all quarters is stored first and the
-    indicators and extracts are computed after, as Dagster orders an asset backfill:
-    a quarter's cumulative and year figures depend on the quarters around it, so the
-    result must not depend on the order the quarters happen to run in. ``workers``
-    processes share the quarters of each stage.
+    Quarters run one after the other, oldest first, each whole: validating a quarter
+    compares it with the four before it, and its cumulative and year figures add up
+    the quarters before it, so in this order every run reads what a clean run would.
+    The first quarter's run ingests the inbox, which tells the quarters with data.
+    ``workers``: the steps of each run that Dagster's multiprocess executor runs side
+    by side. Quarters made stale meanwhile (late files, corrections) are refreshed
+    before returning.
     """
     _dagster_home()
 
@@ -330,42 +314,21 @@ def run_quarters(
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
     from schedules.freshness_sensor import FIGURES_SELECTION
-    from schedules.jobs import QUARTERLY_SELECTION
 
-    graph = defs.resolve_asset_graph()
-    aggregate_keys = FIGURES_SELECTION.resolve(graph)
-    keys = sorted(QUARTERLY_SELECTION.resolve(graph))  # the templates are a job of their own
-    data_assets = [k.to_user_string() for k in keys if k not in aggregate_keys]
-    aggregates = [k.to_user_string() for k in keys if k in aggregate_keys]
+    aggregates = [k.to_user_string() for k in FIGURES_SELECTION.resolve(defs.resolve_asset_graph())]
     _release_dead_runs(_job_and_instance()[1])
     settings = Settings.from_env()
 
-    data_failed: list[str] = []  # whole runs, or their data stage: a refresh may not cover
-    if quarters is not None:
-        data_failed = _execute(quarters, None, "ok", log_level)
-        failed = list(data_failed)
-    else:
-        # The first quarter's run ingests the inbox; then every quarter with data is known.
-        data_failed = _execute([periods.PROGRAMME_START], data_assets, "stored", log_level)
+    if quarters is None:
+        failed = _execute([periods.PROGRAMME_START], None, "ok", log_level, workers=workers)
         todo = quarters_with_data(get_engine(settings.warehouse_url), today())
-        # One pool for both stages: a worker loads the definitions once.
-        spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads
-        with (
-            ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else nullcontext()
-        ) as pool:
-            data_failed += _execute_in_workers(
-                pool, todo[1:], data_assets, "stored", log_level, workers
-            )
-            failed = data_failed + _execute_in_workers(
-                pool, todo or [periods.PROGRAMME_START], aggregates, "ok", log_level, workers,
-                by_year=True,
-            )  # fmt: skip
-    # What the quarters' runs made stale (late files, corrections, quarters run out of
-    # order): nothing is left stale when lct exits.
-    refreshed, refresh_failed = refresh_stale(aggregates, log_level)
-    # A quarter's figures that failed beside another worker's run (a year's rows being
-    # rewritten meanwhile) and were then refreshed successfully are not a failure.
-    failed = [q for q in failed if q not in refreshed or q in data_failed] + refresh_failed
+        failed += _execute(todo[1:], None, "ok", log_level, workers=workers)
+    else:
+        failed = _execute(quarters, None, "ok", log_level, workers=workers)
+    # What the quarters' runs made stale (late files, corrections): nothing is left
+    # stale when lct exits.
+    refreshed, refresh_failed = refresh_stale(aggregates, log_level, workers)
+    failed = sorted(set(failed) | set(refresh_failed))
     if refreshed:
         print(
             f"Refreshed {len(refreshed)} quarter(s) that earlier changes made stale: "
@@ -381,8 +344,7 @@ def run_quarters(
     print(f"Data Docs: {settings.data_docs_dir}")
     print(f"Dagster:   {os.environ['DAGSTER_HOME']} (runs visible in the UI)")
     if failed:
-        quarters_failed = ", ".join(sorted(set(failed)))
-        print(f"lct: {len(set(failed))} quarter(s) failed: {quarters_failed}", file=sys.stderr)
+        print(f"lct: {len(failed)} quarter(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

@@ -11,7 +11,7 @@ from resources import build_resources
 from resources.pool_wait import sleep_while_waiting_for_pools
 from schedules.freshness_sensor import freshness_sensor
 from schedules.inbox_sensor import inbox_sensor
-from schedules.jobs import extracts_only, quarter_templates, quarterly_pipeline
+from schedules.jobs import QUARTERLY_PIPELINE, extracts_only, quarter_templates, quarterly_pipeline
 from schedules.quarterly import quarterly_schedule
 
 # Every process that runs steps (a run worker, `lct run`) loads this module first.
@@ -29,3 +29,9 @@ defs = dg.Definitions(
     # two cores. Scaling out is a run launcher's job (docs/deployment.md).
     executor=dg.in_process_executor,
 )
+
+
+def quarterly_job() -> dg.JobDefinition:
+    """The quarterly job, resolved: what `lct run` executes, and (through
+    ``dg.reconstructable``) what each step process of its multiprocess executor loads."""
+    return defs.resolve_job_def(QUARTERLY_PIPELINE)

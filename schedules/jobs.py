@@ -31,12 +31,12 @@ def quarter_tags(quarter: str) -> Mapping[str, str]:
     return {QUARTER_TAG: quarter}
 
 
-def _quarter_config() -> dg.PartitionedConfig:
-    # No run config of its own: what a data officer sets in the launchpad (e.g. the
-    # extracts' suppression threshold) is the run's config; only the tags vary.
+def _quarter_config(run_config: Mapping | None = None) -> dg.PartitionedConfig:
+    # The same run config for every quarter: what a data officer sets in the launchpad
+    # (e.g. the extracts' suppression threshold) is the run's config; only the tags vary.
     return dg.PartitionedConfig(
         partitions_def=quarterly_partitions,
-        run_config_for_partition_key_fn=lambda _key: {},
+        run_config_for_partition_key_fn=lambda _key: dict(run_config or {}),
         tags_for_partition_key_fn=quarter_tags,
     )
 
@@ -45,7 +45,11 @@ quarterly_pipeline = dg.define_asset_job(
     name=QUARTERLY_PIPELINE,
     selection=QUARTERLY_SELECTION,
     partitions_def=quarterly_partitions,
-    config=_quarter_config(),
+    # In one process by default (each step process would import pandas and Great
+    # Expectations again); `lct run --workers N`, or `multiprocess` in the launchpad,
+    # runs a quarter's independent steps side by side.
+    executor_def=dg.multi_or_in_process_executor,
+    config=_quarter_config({"execution": {"config": {"in_process": {}}}}),
     description=(
         "Ingest the inbox, then validate, store and aggregate one quarter and build its"
         " extracts. Launch it for one quarter, or as a backfill of many."

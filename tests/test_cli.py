@@ -43,26 +43,6 @@ def test_a_bad_argument_gives_a_one_line_error_and_exit_2(workspace, args, messa
     assert message in done.stderr
 
 
-def test_workers_get_whole_years_of_the_aggregate_stage():
-    from lct_pipeline import periods
-    from lct_pipeline.cli import whole_years
-
-    def spans(first: str, last: str, workers: int) -> list[tuple[str, str, int]]:
-        chunks = whole_years(periods.period_range(first, last), workers)
-        return [(c[0], c[-1], len(c)) for c in chunks]
-
-    # The benchmark's 40 quarters: cut at the year end nearest to half (2017Q4, not 2017Q3).
-    assert spans("2012Q4", "2022Q3", 2) == [("2012Q4", "2017Q4", 21), ("2018Q1", "2022Q3", 19)]
-    assert spans("2012Q4", "2022Q3", 3) == [
-        ("2012Q4", "2015Q4", 13),
-        ("2016Q1", "2018Q4", 12),
-        ("2019Q1", "2022Q3", 15),
-    ]
-    # The sample: 2012 alone, then 2013 whole; one year is never split.
-    assert spans("2012Q4", "2013Q4", 2) == [("2012Q4", "2012Q4", 1), ("2013Q1", "2013Q4", 4)]
-    assert spans("2013Q1", "2013Q4", 2) == [("2013Q1", "2013Q4", 4)]
-
-
 def test_a_quarter_after_the_last_one_with_data_ends_after_ingestion_and_writes_nothing(
     workspace,
 ):

@@ -45,12 +45,17 @@ def test_two_quarters_at_once_end_as_one_after_the_other(tmp_path, backend):
         env = {**_environment(tmp_path), "LCT_WAREHOUSE_URL": url}
         _install(tmp_path / "inbox")
         command = [sys.executable, "-m", "lct_pipeline.cli", "run"]
+        # The first run with two workers: each quarter's steps in Dagster's multiprocess
+        # executor. The in-process runs below must leave the warehouse as it left it.
         first = subprocess.run(
-            [*command, "--all"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
-        )
+            [*command, "--all", "--workers", "2"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
         assert first.returncode == 0, first.stderr
+        assert "DEBUG" not in first.stdout + first.stderr  # Dagster's step-process lines
         one_after_the_other = _views(url)
         assert len(one_after_the_other["data_values"]) > 0
+        _assert_steps_ran_in_their_own_processes(env["DAGSTER_HOME"])
 
         runs = [
             subprocess.Popen(
@@ -73,6 +78,19 @@ def test_two_quarters_at_once_end_as_one_after_the_other(tmp_path, backend):
         with engine.connect() as conn:
             periods = conn.execute(sa.text("SELECT DISTINCT period FROM data_values")).scalars()
             assert sorted(periods) == list(QUARTERS)
+
+
+def _assert_steps_ran_in_their_own_processes(home: str) -> None:
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(home)
+    runs = instance.get_runs()
+    assert sorted(run.tags["lct/quarter"] for run in runs) == ["2012Q4", *QUARTERS]
+    for run in runs:
+        events = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
+        started = {e.step_key for e in events if e.event_type_value == "STEP_START"}
+        in_own_process = {e.step_key for e in events if e.event_type_value == "STEP_WORKER_STARTED"}
+        assert started and in_own_process == started, run.tags["lct/quarter"]
 
 
 def _cpu_seconds(pid: int) -> float:
