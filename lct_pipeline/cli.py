@@ -1,7 +1,8 @@
 """``lct``: the pipeline without the UI (SPEC §10).
 
-``lct run`` executes the same Dagster job the UI launches, in-process, on the
-instance under ``DAGSTER_HOME`` so its runs show in the UI afterwards.
+``lct run`` executes the same Dagster job the UI launches, on the instance under
+``DAGSTER_HOME`` so its runs show in the UI afterwards: in this process, or with
+``--workers N`` in Dagster's multiprocess executor.
 """
 
 from __future__ import annotations
