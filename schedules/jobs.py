@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import dagster as dg
 
 from assets.partitions import quarterly_partitions
+from lct_pipeline import periods
 
 QUARTERLY_PIPELINE = "quarterly_pipeline"
 EXTRACTS_ONLY = "extracts_only"
@@ -24,11 +25,18 @@ QUARTER_TAG = "lct/quarter"
 # change made the run's quarter stale (``lct/refresh_of=2013Q1``).
 TRIGGER_TAG = "lct/trigger"
 REFRESH_TAG = "lct/refresh_of"
+PRIORITY_TAG = "dagster/priority"
 
 
 def quarter_tags(quarter: str) -> Mapping[str, str]:
-    """The run tag that names a run's quarter (``lct/quarter=2013Q1``), beside Dagster's own."""
-    return {QUARTER_TAG: quarter}
+    """The run tag that names a run's quarter (``lct/quarter=2013Q1``), beside Dagster's own,
+    and the run's priority: the earlier the quarter, the higher."""
+    # Later quarters read the earlier ones (validation's history, CUM, the year), so
+    # the run queue launches earlier quarters first and, of the steps waiting for the
+    # warehouse pool, an earlier quarter's gets the slot first: a backfill's quarters
+    # then mostly run in the order a clean run takes, and little is left to refresh.
+    priority = periods.index(periods.PROGRAMME_START) - periods.index(quarter)
+    return {QUARTER_TAG: quarter, PRIORITY_TAG: str(priority)}
 
 
 def _quarter_config(run_config: Mapping | None = None) -> dg.PartitionedConfig:

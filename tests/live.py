@@ -1,4 +1,5 @@
-"""Start and stop the real Dagster processes for the end-to-end and browser tests.
+"""Start and stop the real Dagster processes for the end-to-end and browser tests, and
+drive them over GraphQL as the UI does (sensors, backfills, their runs).
 
 Every process gets its own session, so stopping it also stops the code servers
 it started; every wait is bounded and, when it runs out, says what it waited for
@@ -7,6 +8,8 @@ and shows the end of the processes' logs.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 import shutil
 import signal
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +32,7 @@ INSTANCE_TEMPLATE = ROOT / "dagster.yaml"
 LOCATION = "lct"
 REPOSITORY = "__repository__"
 STARTUP_TIMEOUT = 240.0
+DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
 def free_port() -> int:
@@ -195,3 +200,115 @@ def make_ui(home: Path, logs: Path, env: dict[str, str] | None = None) -> Iterat
     finally:
         # `dagster dev` shuts down on Ctrl-C; SIGTERM left it running for the whole timeout.
         stop(process, timeout=10, sig=signal.SIGINT)
+
+
+def stop_sensor(web: Live, name: str) -> None:
+    selector = {
+        "repositoryName": REPOSITORY,
+        "repositoryLocationName": LOCATION,
+        "sensorName": name,
+    }
+    sensor = web.graphql(
+        "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { id } } }",
+        {"s": selector},
+    )["sensorOrError"]
+    stopped = web.graphql(
+        """mutation($id: String!) { stopSensor(id: $id) { __typename
+             ... on StopSensorMutationResult { instigationState { status } } } }""",
+        {"id": sensor["id"]},
+    )["stopSensor"]
+    assert stopped["instigationState"]["status"] == "STOPPED", stopped
+
+
+def launch_backfill(web: Live, job: str, partition_keys: list[str]) -> str:
+    """A backfill of ``job`` over ``partition_keys``, as its Partitions page launches one."""
+    selector = {
+        "partitionSetName": f"{job}_partition_set",
+        "repositorySelector": {"repositoryName": REPOSITORY, "repositoryLocationName": LOCATION},
+    }
+    result = web.graphql(
+        """mutation($params: LaunchBackfillParams!) {
+             launchPartitionBackfill(backfillParams: $params) {
+               __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message }
+             } }""",
+        {
+            "params": {
+                "selector": selector,
+                "partitionNames": partition_keys,
+                "tags": [{"key": "lct/trigger", "value": "backfill"}],
+                "title": "every quarter with data",
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert result["__typename"] == "LaunchBackfillSuccess", result
+    return result["backfillId"]
+
+
+def backfill_status(web: Live, backfill_id: str) -> str | None:
+    """The backfill's final status, or None while it is still launching or cancelling."""
+    status = web.graphql(
+        """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
+             ... on PartitionBackfill { status } } }""",
+        {"id": backfill_id},
+    )["partitionBackfillOrError"]["status"]
+    return None if status in ("REQUESTED", "CANCELING", "FAILING") else status
+
+
+def backfill_runs(web: Live, backfill_id: str) -> list[dict]:
+    return web.graphql(
+        """query($id: String!) {
+             runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
+               ... on Runs { results { runId status tags { key value } } } } }""",
+        {"id": backfill_id},
+    )["runsOrError"]["results"]
+
+
+def failure_messages(instance: dg.DagsterInstance, run_id: str) -> str:
+    """The errors a run logged, with their stack traces, for an assertion's message."""
+    lines = []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        error = getattr(getattr(event, "event_specific_data", None), "error", None)
+        if entry.level >= logging.ERROR or error is not None:
+            detail = error.to_string() if error is not None else ""
+            lines.append(f"{entry.step_key or 'run'}: {entry.user_message}\n{detail}")
+    return f"run {run_id}:\n" + "\n".join(lines)
+
+
+def pool_steps(web: Live, pool: str) -> set[str]:
+    """The step keys of the assets in ``pool``, as the loaded code location declares them."""
+    nodes = web.graphql("{ assetNodes { assetKey { path } pools } }")["assetNodes"]
+    return {"__".join(n["assetKey"]["path"]) for n in nodes if pool in n["pools"]}
+
+
+def step_intervals(
+    instance: dg.DagsterInstance, run_id: str, steps: set[str]
+) -> list[tuple[str, float, float]]:
+    """(step, start, end) of each step of ``steps`` that ran in ``run_id``."""
+    starts: dict[str, float] = {}
+    intervals = []
+    for entry in instance.all_logs(run_id):
+        if entry.step_key not in steps or entry.dagster_event is None:
+            continue
+        kind = entry.dagster_event.event_type
+        if kind == dg.DagsterEventType.STEP_START:
+            starts[entry.step_key] = entry.timestamp
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            intervals.append((entry.step_key, starts[entry.step_key], entry.timestamp))
+    return intervals
+
+
+def assert_pool_steps_never_overlapped(
+    web: Live, instance: dg.DagsterInstance, run_ids: list[str], pool: str
+) -> None:
+    """With a pool limit of 1, no two runs ran a step of ``pool`` at the same time."""
+    steps = pool_steps(web, pool)
+    assert "raw_submissions" in steps, steps
+    intervals = {run_id: step_intervals(instance, run_id, steps) for run_id in run_ids}
+    assert all(intervals.values()), intervals
+    for a, b in itertools.combinations(run_ids, 2):
+        for step_a, start_a, end_a in intervals[a]:
+            for step_b, start_b, end_b in intervals[b]:
+                assert end_a <= start_b or end_b <= start_a, (
+                    f"{step_a} of run {a} and {step_b} of run {b} ran in pool {pool} at once"
+                )

@@ -57,6 +57,27 @@ def test_every_run_of_a_quarter_is_tagged_with_the_quarter_as_people_write_it(jo
     assert tags["dagster/partition"] == "2013Q4"
 
 
+def test_an_earlier_quarter_runs_first_in_the_run_queue_and_the_warehouse_pool():
+    from lct_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("quarterly_pipeline")
+    quarters = ["2012Q4", "2013Q1", "2013Q4", "2022Q3"]
+    priorities = [
+        int(job.get_tags_for_partition_key(q, selected_asset_keys=None)["dagster/priority"])
+        for q in quarters
+    ]
+    assert priorities == [0, -1, -4, -39]
+
+
+def test_the_quarterly_job_runs_in_one_process_unless_the_launchpad_says_multiprocess():
+    from lct_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("quarterly_pipeline")
+    config = job.partitioned_config.get_run_config_for_partition_key("2013Q1")
+    assert config == {"execution": {"config": {"in_process": {}}}}
+    assert job.executor_def.name == "multi_or_in_process_executor"
+
+
 def test_extracts_only_rebuilds_the_extracts_group_and_nothing_upstream():
     from lct_pipeline.definitions import defs
 

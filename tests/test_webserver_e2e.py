@@ -10,8 +10,6 @@ runs live in the UI test).
 from __future__ import annotations
 
 import csv
-import itertools
-import logging
 import os
 import shutil
 import subprocess
@@ -36,7 +34,6 @@ JOB = "quarterly_pipeline"
 POOL = "lct_warehouse"
 QUARTER_TAG = "lct/quarter"
 RUN_TIMEOUT = 420.0
-DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 # The analysts' views of SPEC §8, and the raw layer under them (its archive paths
 # differ between two copies by design).
 SPEC_VIEWS = (
@@ -90,43 +87,14 @@ def server(workspace, sample, tmp_path) -> Iterator[live.Live]:
     install_sample(workspace.inbox, sample)
     home = Path(os.environ["DAGSTER_HOME"])
     with live.webserver(home, tmp_path / "logs") as web:
-        _stop_sensor(web, "inbox_sensor")
-        _stop_sensor(web, "freshness_sensor")
+        live.stop_sensor(web, "inbox_sensor")
+        live.stop_sensor(web, "freshness_sensor")
         with live.daemon(web, tmp_path / "logs"):
             yield web
 
 
-def _stop_sensor(web: live.Live, name: str) -> None:
-    selector = {
-        "repositoryName": live.REPOSITORY,
-        "repositoryLocationName": live.LOCATION,
-        "sensorName": name,
-    }
-    sensor = web.graphql(
-        "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { id } } }",
-        {"s": selector},
-    )["sensorOrError"]
-    stopped = web.graphql(
-        """mutation($id: String!) { stopSensor(id: $id) { __typename
-             ... on StopSensorMutationResult { instigationState { status } } } }""",
-        {"id": sensor["id"]},
-    )["stopSensor"]
-    assert stopped["instigationState"]["status"] == "STOPPED", stopped
-
-
 def _client(web: live.Live) -> DagsterGraphQLClient:
     return DagsterGraphQLClient("127.0.0.1", port_number=web.port)
-
-
-def _failure_messages(run_id: str) -> str:
-    lines = []
-    for entry in dg.DagsterInstance.get().all_logs(run_id):
-        event = entry.dagster_event
-        error = getattr(getattr(event, "event_specific_data", None), "error", None)
-        if entry.level >= logging.ERROR or error is not None:
-            detail = error.to_string() if error is not None else ""
-            lines.append(f"{entry.step_key or 'run'}: {entry.user_message}\n{detail}")
-    return f"run {run_id}:\n" + "\n".join(lines)
 
 
 def _wait_for_runs(web: live.Live, run_ids: list[str]) -> dict[str, str]:
@@ -134,48 +102,12 @@ def _wait_for_runs(web: live.Live, run_ids: list[str]) -> dict[str, str]:
 
     def statuses() -> dict[str, str] | None:
         now = {run_id: client.get_run_status(run_id).value for run_id in run_ids}
-        return now if all(status in DONE for status in now.values()) else None
+        return now if all(status in live.DONE for status in now.values()) else None
 
     done = web.wait_for(f"runs {run_ids} to finish", statuses, RUN_TIMEOUT)
     for run_id, status in done.items():
-        assert status == "SUCCESS", _failure_messages(run_id)
+        assert status == "SUCCESS", live.failure_messages(dg.DagsterInstance.get(), run_id)
     return done
-
-
-def _asset_nodes(web: live.Live) -> list[dict]:
-    return web.graphql("{ assetNodes { assetKey { path } groupName pools jobNames } }")[
-        "assetNodes"
-    ]
-
-
-def _step_intervals(run_id: str, steps: set[str]) -> list[tuple[str, float, float]]:
-    """(step, start, end) of each step of ``steps`` that ran in ``run_id``."""
-    instance = dg.DagsterInstance.get()
-    starts: dict[str, float] = {}
-    intervals = []
-    for entry in instance.all_logs(run_id):
-        if entry.step_key not in steps or entry.dagster_event is None:
-            continue
-        kind = entry.dagster_event.event_type
-        if kind == dg.DagsterEventType.STEP_START:
-            starts[entry.step_key] = entry.timestamp
-        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            intervals.append((entry.step_key, starts[entry.step_key], entry.timestamp))
-    return intervals
-
-
-def _assert_pool_steps_never_overlapped(web: live.Live, run_ids: list[str]) -> None:
-    """With the pool's limit of 1, no two runs wrote the warehouse at the same time."""
-    pool_steps = {"__".join(n["assetKey"]["path"]) for n in _asset_nodes(web) if POOL in n["pools"]}
-    assert "raw_submissions" in pool_steps
-    intervals = {run_id: _step_intervals(run_id, pool_steps) for run_id in run_ids}
-    assert all(intervals.values()), intervals
-    for a, b in itertools.combinations(run_ids, 2):
-        for step_a, start_a, end_a in intervals[a]:
-            for step_b, start_b, end_b in intervals[b]:
-                assert end_a <= start_b or end_b <= start_a, (
-                    f"{step_a} of run {a} and {step_b} of run {b} wrote the warehouse at once"
-                )
 
 
 def _copy_environment(root: Path) -> dict[str, str]:
@@ -205,51 +137,6 @@ def _relations(url: str) -> dict[str, pd.DataFrame]:
                 drop=True
             )
     return frames
-
-
-def _launch_backfill(web: live.Live, partition_keys: list[str]) -> str:
-    """A backfill of the job over ``partition_keys``, as its Partitions page launches one."""
-    selector = {
-        "partitionSetName": f"{JOB}_partition_set",
-        "repositorySelector": {
-            "repositoryName": live.REPOSITORY,
-            "repositoryLocationName": live.LOCATION,
-        },
-    }
-    result = web.graphql(
-        """mutation($params: LaunchBackfillParams!) {
-             launchPartitionBackfill(backfillParams: $params) {
-               __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message }
-             } }""",
-        {
-            "params": {
-                "selector": selector,
-                "partitionNames": partition_keys,
-                "tags": [{"key": "lct/trigger", "value": "backfill"}],
-                "title": "every quarter with data",
-            }
-        },
-    )["launchPartitionBackfill"]
-    assert result["__typename"] == "LaunchBackfillSuccess", result
-    return result["backfillId"]
-
-
-def _backfill_status(web: live.Live, backfill_id: str) -> str | None:
-    status = web.graphql(
-        """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
-             ... on PartitionBackfill { status } } }""",
-        {"id": backfill_id},
-    )["partitionBackfillOrError"]["status"]
-    return None if status in ("REQUESTED", "CANCELING", "FAILING") else status
-
-
-def _backfill_runs(web: live.Live, backfill_id: str) -> list[dict]:
-    return web.graphql(
-        """query($id: String!) {
-             runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
-               ... on Runs { results { runId status tags { key value } } } } }""",
-        {"id": backfill_id},
-    )["runsOrError"]["results"]
 
 
 def _quarters_with_data(inbox: Path) -> list[str]:
@@ -297,7 +184,7 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
         text=True,
     )
     try:
-        backfill_id = _launch_backfill(server, quarters)
+        backfill_id = live.launch_backfill(server, JOB, quarters)
         output, errors = lct_all.communicate(timeout=RUN_TIMEOUT)
     finally:
         lct_all.kill()
@@ -305,20 +192,21 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
     assert [line.split()[0] for line in output.splitlines() if " ok " in line] == quarters
 
     status = server.wait_for(
-        f"backfill {backfill_id}", lambda: _backfill_status(server, backfill_id), RUN_TIMEOUT
+        f"backfill {backfill_id}", lambda: live.backfill_status(server, backfill_id), RUN_TIMEOUT
     )
     # A job backfill is done once it has launched its runs: wait for them too.
     runs = server.wait_for(
         f"the runs of backfill {backfill_id}",
         lambda: (
-            (r := _backfill_runs(server, backfill_id))
-            and all(run["status"] in DONE for run in r)
+            (r := live.backfill_runs(server, backfill_id))
+            and all(run["status"] in live.DONE for run in r)
             and r
         ),
         RUN_TIMEOUT,
     )
     failed = [r["runId"] for r in runs if r["status"] != "SUCCESS"]
-    assert not failed, "\n".join(map(_failure_messages, failed))
+    instance = dg.DagsterInstance.get()
+    assert not failed, "\n".join(live.failure_messages(instance, r) for r in failed)
     assert status in ("COMPLETED", "COMPLETED_SUCCESS"), status
     partitions = [
         tag["value"] for r in runs for tag in r["tags"] if tag["key"] == "dagster/partition"
@@ -327,7 +215,7 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
     assert {tag["value"] for r in runs for tag in r["tags"] if tag["key"] == QUARTER_TAG} == set(
         quarters
     )
-    _assert_pool_steps_never_overlapped(server, [r["runId"] for r in runs])
+    live.assert_pool_steps_never_overlapped(server, instance, [r["runId"] for r in runs], POOL)
 
     # Quarters run in parallel, and 2013Q1 twice, leave the warehouse as one clean
     # sequential run of every quarter does (SPEC §6).
@@ -341,6 +229,6 @@ def test_runs_and_a_backfill_from_the_webserver_match_lct_run_all(
 
     # lct's runs name their quarter the way people write it, as the backfill's do.
     cli_instance = dg.DagsterInstance.from_config(_copy_environment(copy)["DAGSTER_HOME"])
-    # `lct run --all` stores every quarter, then computes its indicators: two runs a quarter.
-    tags = sorted(run.tags.get(QUARTER_TAG) for run in cli_instance.get_runs())
-    assert tags == sorted(quarters * 2)
+    # `lct run --all` runs every quarter whole, oldest first: one run a quarter.
+    tags = [run.tags.get(QUARTER_TAG) for run in reversed(cli_instance.get_runs())]
+    assert tags == quarters
