@@ -41,10 +41,10 @@ def stale_observation(stale: freshness.Stale) -> dg.AssetObservation:
 
 @dg.sensor(
     job=quarterly_pipeline,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        "Every minute, once no quarterly_pipeline run is queued or running: each quarter"
+        "Every 30 seconds, once no quarterly_pipeline run is queued or running: each quarter"
         " whose figures a change of another quarter made stale (its CUM rows, charts and"
         " extracts; OUTLIER warnings of the next four quarters) is run again, tagged"
         " lct/refresh_of with the quarters that changed."
