@@ -41,6 +41,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def lct_folders(root: Path) -> dict[str, str]:
+    """The pipeline's folders and Dagster's home under ``root``, as LCT_* settings."""
+    return {
+        "LCT_INBOX_DIR": str(root / "inbox"),
+        "LCT_ARCHIVE_DIR": str(root / "archive"),
+        "LCT_EXTRACTS_DIR": str(root / "extracts"),
+        "LCT_DATA_DOCS_DIR": str(root / "data_docs"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+
+
 def install_instance_config(home: Path) -> None:
     """The instance configuration ``make ui`` uses (pool limit of the warehouse) in ``home``."""
     home.mkdir(parents=True, exist_ok=True)

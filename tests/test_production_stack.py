@@ -136,16 +136,6 @@ def _base_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("LCT_", "DAGSTER_"))}
 
 
-def _folders(root: Path) -> dict[str, str]:
-    return {
-        "LCT_INBOX_DIR": str(root / "inbox"),
-        "LCT_ARCHIVE_DIR": str(root / "archive"),
-        "LCT_EXTRACTS_DIR": str(root / "extracts"),
-        "LCT_DATA_DOCS_DIR": str(root / "data_docs"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
-
-
 def _in_flight_or_failed(instance: dg.DagsterInstance) -> tuple[list[str], list[str]]:
     records = instance.get_run_records(dg.RunsFilter(job_name=JOB))
     in_flight = [r.dagster_run.run_id for r in records if r.dagster_run.status.value in IN_FLIGHT]
@@ -229,7 +219,7 @@ def test_the_documented_production_stack_backfills_every_quarter_as_lct_run_all(
         prod = tmp_path / "production"
         warehouse_url = server.set(drivername="postgresql+psycopg", database=warehouse_db)
         lct_env = {
-            **_folders(prod),
+            **live.lct_folders(prod),
             "LCT_REFERENCE_DIR": str(network / "reference"),
             "LCT_WAREHOUSE_URL": warehouse_url.render_as_string(hide_password=False),
             "DAGSTER_PG_HOST": server.host or "localhost",
@@ -272,7 +262,7 @@ def test_the_documented_production_stack_backfills_every_quarter_as_lct_run_all(
         live.install_instance_config(copy / "dagster_home")
         copy_env = {
             **_base_environment(),
-            **_folders(copy),
+            **live.lct_folders(copy),
             "LCT_REFERENCE_DIR": str(network / "reference"),
             "LCT_WAREHOUSE_URL": f"sqlite:///{copy / 'warehouse.sqlite'}",
             "LCT_TODAY": TODAY,

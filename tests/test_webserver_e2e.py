@@ -114,12 +114,8 @@ def _copy_environment(root: Path) -> dict[str, str]:
     """The same settings as the workspace's, for a second, separate copy of everything."""
     return {
         **os.environ,
-        "LCT_INBOX_DIR": str(root / "inbox"),
-        "LCT_ARCHIVE_DIR": str(root / "archive"),
-        "LCT_EXTRACTS_DIR": str(root / "extracts"),
-        "LCT_DATA_DOCS_DIR": str(root / "data_docs"),
+        **live.lct_folders(root),
         "LCT_WAREHOUSE_URL": f"sqlite:///{root / 'warehouse.sqlite'}",
-        "DAGSTER_HOME": str(root / "dagster_home"),
     }
 
 
