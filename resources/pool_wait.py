@@ -14,8 +14,8 @@ Between two checks Dagster backs off from 1 s to 15 s. When the slot is freed, t
 instance assigns it at once to the waiting step of the highest priority, but that step
 takes it only at its next check: with the run queue's four runs each waiting for its
 turn, the pool sat idle for seconds at every hand-over (the production-stack test's
-backfill runs ended at 117 s; with checks every 2 s at most, at 98 s). A check is one small query; at most every two seconds per waiting run is nothing
-for the instance's database.
+backfill runs ended at 117 s; with checks every 2 s at most, at 98 s). A check is one
+small query: every two seconds per waiting run is nothing for the instance's database.
 """
 
 from __future__ import annotations
