@@ -119,6 +119,20 @@ def quarters_touched(
     return valid or [home_period(found, received_at, today, name)]
 
 
+def _by_name(paths: list[Path], inbox: Path) -> dict[str, Path]:
+    """Each file under the name it is shown by; two names that differ only by the personal
+    data removed from them are told apart by a number, so neither file is lost."""
+    present: dict[str, Path] = {}
+    for path in sorted(paths):
+        name = shown = relative_name(path, inbox)
+        copy = 1
+        while shown in present:
+            copy += 1
+            shown = f"{name} ({copy})"
+        present[shown] = path
+    return present
+
+
 def scan_inbox(
     inbox: Path,
     seen: dict[str, SeenFile],
@@ -136,7 +150,7 @@ def scan_inbox(
     now = time.time() if now is None else now
     changes = InboxChanges()
     submissions = discover(inbox)[0] if inbox.is_dir() else []
-    present = {relative_name(path, inbox): path for path in submissions}
+    present = _by_name(submissions, inbox)
     changes.deleted = sorted(set(seen) - set(present))
     known = {f.sha256 for name, f in seen.items() if name in present}
     touched: dict[str, dict[str, str]] = defaultdict(dict)  # quarter -> sha256 -> first path

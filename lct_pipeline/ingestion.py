@@ -23,7 +23,7 @@ from lct_pipeline import contract, periods
 from lct_pipeline.faults import checkpoint
 from lct_pipeline.i18n import N_, Msg, dumps
 from lct_pipeline.normalise import NOT_A_CODE, normalise_codes, slice_label
-from lct_pipeline.privacy import redact_frame
+from lct_pipeline.privacy import redact, redact_frame
 from lct_pipeline.reading import discover, open_regular, read_bytes, read_regular
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import (
@@ -63,7 +63,10 @@ class IngestReport:
 
 
 def relative_name(path: Path, inbox: Path) -> str:
-    return path.relative_to(inbox).as_posix()
+    """The file's path in the inbox as it is stored and shown (SPEC §8 ``source_file``),
+    personal data removed: a CSO names a file after a person's phone number as readily
+    as it types one in a cell (SPEC §5), and the name reaches logs, run tags and feedback."""
+    return redact(path.relative_to(inbox).as_posix())[0]
 
 
 def sha256_of(data: bytes) -> str:
@@ -208,8 +211,9 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 100_000 else f"{n_bytes / 1e3:.1f} kB"
 
 
-def archive_stream(path: Path, archive_dir: Path) -> tuple[str, Path]:
-    """Hash and archive a file too large to hold in memory, in one pass over its bytes."""
+def archive_stream(path: Path, archive_dir: Path, name: str) -> tuple[str, Path]:
+    """Hash and archive a file too large to hold in memory, in one pass over its bytes,
+    under ``archive/<sha256>/<name>``."""
     digest = hashlib.sha256()
     archive_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".part-")
@@ -220,7 +224,7 @@ def archive_stream(path: Path, archive_dir: Path) -> tuple[str, Path]:
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        target = archive_dir / digest.hexdigest() / path.name
+        target = archive_dir / digest.hexdigest() / name
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
     except BaseException:
@@ -247,7 +251,7 @@ def ingest_file(
         received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
         if stat.st_size > max_bytes:
             # Archived like any file, but never parsed: the limit protects the run.
-            sha, archived = archive_stream(path, archive_dir)
+            sha, archived = archive_stream(path, archive_dir, Path(name).name)
             size = stat.st_size
             problem = contract.FileProblem(
                 "UNREADABLE_FILE",
@@ -264,7 +268,7 @@ def ingest_file(
             size, sha = len(data), sha256_of(data)
             if sha in known:
                 return FileOutcome(name, ALREADY_INGESTED, sha)
-            archived = archive_bytes(archive_dir, sha, path.name, data)
+            archived = archive_bytes(archive_dir, sha, Path(name).name, data)
             result = read_bytes(data, path.suffix)
             encoding, delimiter = result.encoding, result.delimiter
             problem = file_problem(result)

@@ -1,8 +1,9 @@
 """No personal data anywhere (SPEC §5): an ID number, an e-mail address and a phone
 number typed in every column of both tables, in a column the layout lacks, under an
 empty header cell, beyond the header and in a signature line under the table, then the
-whole quarterly job run through Dagster: none of them is in any table of the warehouse,
-any file under extracts (feedback included) or Data Docs, or Dagster's event log."""
+whole quarterly job run through Dagster, with a third file named after a person: none of
+them is in any table of the warehouse, any file (or file name) under the archive, extracts
+(feedback included) or Data Docs, or Dagster's event log."""
 
 from __future__ import annotations
 
@@ -103,6 +104,10 @@ def run(tmp_path_factory):
     _received(values, "2013-04-10T08:00:00")
     _workbook(root / "inbox" / "2013Q1" / "cso02.xlsx")
     _received(root / "inbox" / "2013Q1" / "cso02.xlsx", "2013-04-11T08:00:00")
+    # A file named after the person who filled it in.
+    named = root / "inbox" / "2013Q1" / f"cso01 {EMAIL} {JMBG}.csv"
+    named.write_text(_values_csv().replace("VOT_ASSISTED", "NETWORK_MEETINGS"), encoding="utf-8")
+    _received(named, "2013-04-12T08:00:00")
     with pytest.MonkeyPatch.context() as patch, dg.DagsterInstance.ephemeral() as instance:
         for name, value in env.items():
             patch.setenv(name, str(value))
@@ -122,6 +127,11 @@ def run(tmp_path_factory):
         "extracts": _texts(root / "extracts"),
         "data_docs": _texts(root / "data_docs"),
         "events": events,
+        "paths": {
+            str(p.relative_to(root)): str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.relative_to(root).parts[0] != "inbox"
+        },
     }
 
 
@@ -138,7 +148,12 @@ def test_a_signature_line_names_no_slice_and_no_submission_id(run):
     assert "'(not a code)'" in slices
 
 
-@pytest.mark.parametrize("where", ["tables", "extracts", "data_docs", "events"])
+def test_a_file_named_after_a_person_is_stored_under_its_name_without_them(run):
+    assert "cso01 [removed: e-mail] [removed: jmbg].csv" in run["tables"]["raw_files"]
+    assert any(p.endswith("[removed: e-mail] [removed: jmbg].csv") for p in run["paths"])
+
+
+@pytest.mark.parametrize("where", ["tables", "extracts", "data_docs", "events", "paths"])
 def test_no_personal_data_reaches_it(run, where):
     found = run[where]
     items = found.items() if isinstance(found, dict) else enumerate(found)

@@ -65,6 +65,29 @@ def test_a_new_file_starts_a_run_of_its_quarter(workspace):
     assert seen["mtime"] == path.stat().st_mtime
 
 
+def test_personal_data_in_a_file_name_never_reaches_the_tags_the_log_or_the_cursor(workspace):
+    # Two files named after people, told apart only by what is removed: both start the run.
+    put(
+        workspace.inbox,
+        "2013Q1/cso01 Ana 0641234567.csv",
+        HEADER + "CSO01,2013Q1,NETWORK_MEETINGS,2\n",
+    )
+    put(
+        workspace.inbox,
+        "2013Q1/cso01 Ana 0659876543.csv",
+        HEADER + "CSO01,2013Q1,NETWORK_MEETINGS,3\n",
+    )
+
+    result = tick()
+
+    [request] = result.run_requests
+    shown = "2013Q1/cso01 Ana [removed: phone].csv"
+    assert request.tags["lct/files"] == f"{shown}, {shown} (2)"
+    assert sorted(json.loads(result.cursor)["files"]) == [shown, f"{shown} (2)"]
+    assert "0641234567" not in str(result) and "0659876543" not in str(result)
+    assert tick(result.cursor).run_requests == []
+
+
 def test_an_unchanged_inbox_starts_nothing(workspace):
     put(workspace.inbox, "2013Q1/cso01.csv", HEADER + "CSO01,2013Q1,NETWORK_MEETINGS,2\n")
     first = tick()
