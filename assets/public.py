@@ -27,15 +27,18 @@ from lct_pipeline.extracts import (
     scopes_for,
 )
 from lct_pipeline.extracts.audit import PublicTable, audit
-from lct_pipeline.extracts.build import AUDIT_FOLDER
+from lct_pipeline.extracts.build import AUDIT_FOLDER, public_inputs_digest
 from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
 from lct_pipeline.extracts.public_versions import (
+    current_made_from,
     equations_bytes,
     indicators_file,
     left_out_file,
+    made_from,
     publish,
     read_equations,
 )
+from lct_pipeline.extracts.scope import QUARTER
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 STAGING = ".staging"  # under the extracts folder: candidates the audit has not passed yet
@@ -69,6 +72,8 @@ _BUILT_FROM = "built_from.txt"
 # these (public.links), and the true counts of these, kept for the next revision's audit.
 _LINKS = "links.json"
 _VALUES = "values.json"
+_INPUTS = "inputs_digest.txt"  # what they were made from, recorded once published
+_UNCHANGED = "unchanged.txt"  # the scopes left as published: not staged, not audited
 
 
 def _staging(files: FilesResource, period: str) -> Path:
@@ -108,8 +113,23 @@ def public_tables(
     staging = _staging(files, period)
     shutil.rmtree(staging, ignore_errors=True)
     atomic_write_bytes(staging / _BUILT_FROM, str(built_from).encode())
-    counts = []
+    counts, unchanged = [], []
     for scope in built_scopes(context, scopes, inputs):
+        digest = public_inputs_digest(
+            inputs,
+            scope,
+            reference,
+            threshold=config.suppression_threshold,
+            min_contributors=config.min_contributors,
+            code_version=run.code_version,
+        )
+        year_of = scope.quarters if scope.period_type != QUARTER else ()
+        known = current_made_from(files.extracts, scope.label)
+        if known == made_from(files.extracts, year_of, digest):
+            # Audited and published from these very inputs: the same files again.
+            unchanged.append(scope.label)
+            context.log.info(f"{scope.label}: public tables unchanged since they were published")
+            continue
         extract = render_public(
             inputs,
             scope,
@@ -127,6 +147,7 @@ def public_tables(
             folder / AUDIT_FOLDER / _LINKS, equations_bytes(list(extract.plan.links))
         )
         atomic_write_bytes(folder / _VALUES, extract.values)
+        atomic_write_bytes(folder / _INPUTS, digest.encode())
         if extract.revision.number > 1:
             context.log.info(
                 f"{scope.label}: public version {extract.revision.number}, "
@@ -134,15 +155,19 @@ def public_tables(
             )
         table = extract.plan.counts((scope.label, scope.period_type), reference)
         counts.append(table.assign(period=scope.label))
+    atomic_write_bytes(staging / _UNCHANGED, "".join(f"{u}\n" for u in unchanged).encode())
     # Sensitive cells by period and area: the country's own, and each region's with its
     # municipalities'.
-    summary = pd.concat(counts, ignore_index=True)
+    summary = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(columns=["period"])
     summary = summary[["period", *(c for c in summary.columns if c != "period")]]
-    totals = {c: int(summary[c].sum()) for c in ("published", "hidden", "left_out")}
+    totals = {
+        c: int(summary[c].sum()) if c in summary else 0 for c in ("published", "hidden", "left_out")
+    }
     return dg.MaterializeResult(
         metadata={
             "quarter": period,
             "staged": dg.MetadataValue.path(str(staging)),
+            "unchanged_since_published": ", ".join(unchanged) or "none",
             "suppression_threshold": config.suppression_threshold,
             "min_contributors": config.min_contributors,
             "sensitive_cells_published": totals["published"],
@@ -213,12 +238,15 @@ def public_tables_withstand_attack(
         ]
     table = pd.concat(intervals, ignore_index=True) if intervals else pd.DataFrame()
     passed = not findings and not errors
+    unchanged = (_staging(files, period) / _UNCHANGED).read_text().split()
     return dg.AssetCheckResult(
         passed=passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=None if passed else _failure(errors, findings),
         metadata={
             "hidden_cells_audited": checked,
+            # Their inputs are those they were audited and published with.
+            "not_audited_again": ", ".join(unchanged) or "none",
             "cells_pinned": len(findings),
             "narrow_before_this_table": inherited,
             "pinned": dg.MetadataValue.md(_pinned(findings)),
@@ -272,6 +300,7 @@ def public_extracts(
             {name: (folder / name).read_bytes() for name in names},
             manifest,
             (folder / _VALUES).read_bytes(),
+            (folder / _INPUTS).read_text(),
         )
         written += paths
         context.log.info(f"{folder.name}: {len(paths)} public files in {paths[-1].parent}")

@@ -20,6 +20,7 @@ import pytest
 from freshness_cases import Workspace, _content, edited_csv, received
 from test_crash_consistency import VIEWS
 
+from lct_pipeline.extracts.files import MANIFEST
 from lct_pipeline.generator import Config, generate
 
 pytestmark = pytest.mark.slow
@@ -143,6 +144,7 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
         before.put(arrived, content, history.when or times[arrived])
     capsys.readouterr()
     earlier = before.extracts()
+    published = _public_runs(before)
 
     out = before.lct("run", "--period", history.quarter, capsys=capsys)
 
@@ -153,12 +155,26 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
             reference.put(arrived, content, history.when)
         reference.lct("run", "--all")
     _compare(before, reference)
+    # No public table of another year shows a figure of the quarter that changed: each
+    # is left as published (not planned, audited or written again).
+    untouched = {label for label in published if not label.startswith(history.quarter[:4])}
+    assert untouched, published
+    now = _public_runs(before)
+    assert {label: now[label] for label in untouched} == {
+        label: published[label] for label in untouched
+    }
     later = [q for q in quarters(network) if q > history.quarter]
     assert f"Refreshed {len(later)} quarter(s) that earlier changes made stale: " in out, out
     assert ", ".join(later) in out, out
     internal, public = _check_revisions(before, earlier)
     moved = history.moves_figures
     assert (internal > 0) == moved and (public > 0) == moved, (internal, public)
+
+
+def _public_runs(workspace: Workspace) -> dict[str, str]:
+    """The run that published each public folder, by its label."""
+    manifests = (workspace.root / "extracts").glob(f"*/public/{MANIFEST}")
+    return {p.parent.parent.name: json.loads(p.read_text())["run_id"] for p in manifests}
 
 
 KEY = ["indicator_code", "period", "period_type", "area_code", "breakdown", "breakdown_value"]

@@ -36,6 +36,7 @@ from lct_pipeline.extracts.revisions import Revision
 from lct_pipeline.extracts.scope import QUARTER, YEAR, Scope
 from lct_pipeline.extracts.sheets import internal_sheets, public_sheets
 from lct_pipeline.extracts.workbooks import workbook_bytes
+from lct_pipeline.freshness import fingerprint
 from lct_pipeline.reference import Reference
 
 DEFAULT_THRESHOLD = 5
@@ -298,6 +299,37 @@ def check_threshold(threshold: int) -> None:
     if threshold < MIN_THRESHOLD:
         # 1 would hide nothing: a typo must not publish every count of victims.
         raise ValueError(f"the suppression threshold must be at least 2, not {threshold}")
+
+
+# Bumped when what the public files show, or how they are protected, changes for the
+# same inputs: every public table is then made again.
+PUBLIC_RULES = 1
+
+
+def public_inputs_digest(
+    inputs: ExtractInputs,
+    scope: Scope,
+    reference: Reference,
+    *,
+    threshold: int,
+    min_contributors: int,
+    code_version: str,
+) -> str:
+    """A digest of what ``render_public`` makes ``scope``'s public files from, but the
+    versions published before (``public_versions.made_from`` adds those): its own and
+    its quarters' indicator rows and completeness, the reference, the settings and the
+    code. A refresh of a later quarter after a change in an earlier one (its ``CUM`` rows,
+    which no public table shows) gives the same digest."""
+    periods = {*scope.quarters, scope.label}
+    rows = inputs.indicator_values
+    own = rows["period"].isin(periods) & rows["period_type"].isin([QUARTER, scope.period_type])
+    completeness = inputs.reporting_completeness
+    frames = [
+        frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
+        for frame in (rows[own], completeness[completeness["period"].isin(periods)])
+    ]
+    settings = [PUBLIC_RULES, code_version, threshold, min_contributors]
+    return fingerprint(pd.DataFrame({"settings": [repr(settings), repr(reference)]}), *frames)
 
 
 def render_public(

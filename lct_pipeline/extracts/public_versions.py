@@ -7,11 +7,14 @@ it, it does not take it back. So each earlier version kept under
 
 Which counts did not change needs the true counts behind each version, which no
 public file may hold: ``.audit/<label>/<n>.json`` under the extracts folder keeps
-them (like ``.staging``, it is never published).
+them (like ``.staging``, it is never published). ``.audit/<label>/made_from.json``
+keeps a digest of what the current version was made from (``made_from``), written
+after its files: a refresh whose inputs give the same digest leaves it as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -166,22 +169,57 @@ def published_versions(root: Path, label: str, ptype: str) -> list[Kept]:
 
 
 def publish(
-    root: Path, label: str, files: dict[str, bytes], manifest: dict, values: bytes
+    root: Path,
+    label: str,
+    files: dict[str, bytes],
+    manifest: dict,
+    values: bytes,
+    inputs_digest: str | None = None,
 ) -> list[Path]:
     """Write an audited public folder ``<label>/public/`` as version ``manifest["version"]``:
     its true counts to the store first (a published version always has them for the
     next audit; a year's, with the versions of the quarters it adds up, so publish the
-    quarters first), then the version in place kept under revisions/, then the files."""
+    quarters first), then the version in place kept under revisions/, then the files,
+    then what it was made from (``made_from``: a crash before it leaves an older
+    version's, so the next run makes this one again)."""
     version = int(manifest.get("version", 1))
     store = {"values": json.loads(values)}
     if manifest.get("period_type") != QUARTER:  # published after its quarters (their versions)
-        store["quarters"] = {q: _number(root, q) for q in manifest.get("quarters", [])}
+        store["quarters"] = {q: current_number(root, q) for q in manifest.get("quarters", [])}
     atomic_write_bytes(_store(root, label, version), (json.dumps(store) + "\n").encode())
     target = Path(root) / label / PUBLIC_FOLDER
     revisions.keep_current(target, version, prefix=f"lct_{label}_")
-    return write_extract_folder(target, files, manifest, prefix=f"lct_{label}_")
+    written = write_extract_folder(target, files, manifest, prefix=f"lct_{label}_")
+    quarters = manifest.get("quarters", []) if manifest.get("period_type") != QUARTER else []
+    record = {
+        "version": version,
+        "made_from": None if inputs_digest is None else made_from(root, quarters, inputs_digest),
+    }
+    atomic_write_bytes(_made_from(root, label), (json.dumps(record) + "\n").encode())
+    return written
 
 
-def _number(root: Path, label: str) -> int:
+def _made_from(root: Path, label: str) -> Path:
+    return Path(root) / AUDIT_STORE / label / "made_from.json"
+
+
+def made_from(root: Path, quarters: list[str] | tuple[str, ...], inputs_digest: str) -> str:
+    """What a public version is made from: its inputs (``build.public_inputs_digest``)
+    and, for a year, the current version of each quarter it is protected beside."""
+    numbers = [current_number(root, q) for q in quarters]
+    return hashlib.sha256(json.dumps([inputs_digest, numbers]).encode()).hexdigest()
+
+
+def current_made_from(root: Path, label: str) -> str | None:
+    """The digest of what ``label``'s current public version was made from, if known."""
+    path = _made_from(root, label)
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_bytes())
+    return record["made_from"] if record["version"] == current_number(root, label) else None
+
+
+def current_number(root: Path, label: str) -> int:
+    """The number of ``label``'s current public version; 0 before the first."""
     held = revisions.current(Path(root) / label / PUBLIC_FOLDER)
     return 0 if held is None else held.number
