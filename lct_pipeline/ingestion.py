@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -241,7 +242,13 @@ def ingest_file(
     today: date,
     known: set[str],
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    stored: Mapping[tuple[str, int, datetime], str] | None = None,
 ) -> FileOutcome:
+    """Ingest one file unless its bytes were ingested before (``known``, their sha256s).
+
+    ``stored``: the sha256 of each file ingested before, by its name, size and received
+    time; a file found under all three is not read again (a run checks the whole inbox).
+    """
     name = relative_name(path, inbox)
     encoding = delimiter = None
     rows = unreported = pd.DataFrame()
@@ -249,6 +256,9 @@ def ingest_file(
     try:
         stat = path.stat()
         received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+        sha = (stored or {}).get((name, stat.st_size, received_at))
+        if sha is not None:
+            return FileOutcome(name, ALREADY_INGESTED, sha)
         if stat.st_size > max_bytes:
             # Archived like any file, but never parsed: the limit protects the run.
             sha, archived = archive_stream(path, archive_dir, Path(name).name)
@@ -334,10 +344,15 @@ def ingest_inbox(
         return report
     submissions, ignored = discover(inbox)
     report.ignored = [relative_name(p, inbox) for p in ignored]
+    f = raw_files.c
     with engine.connect() as conn:
-        known = set(conn.execute(sa.select(raw_files.c.sha256)).scalars())
+        rows = conn.execute(sa.select(f.sha256, f.source_file, f.size_bytes, f.received_at)).all()
+    known = {row.sha256 for row in rows}
+    stored = {(row.source_file, row.size_bytes, row.received_at): row.sha256 for row in rows}
     for path in submissions:
-        report.files.append(ingest_file(path, inbox, archive_dir, engine, today, known, max_bytes))
+        report.files.append(
+            ingest_file(path, inbox, archive_dir, engine, today, known, max_bytes, stored)
+        )
     return report
 
 

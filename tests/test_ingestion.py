@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from lct_pipeline import ingestion
 from lct_pipeline.ingestion import ALREADY_INGESTED, INGESTED, REJECTED, ingest_inbox
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
@@ -99,6 +100,31 @@ def test_a_second_ingestion_of_the_same_bytes_adds_nothing(workspace):
     }
     pd.testing.assert_frame_equal(_table(engine, "raw_files"), first[0])
     pd.testing.assert_frame_equal(_table(engine, "raw_rows"), first[1])
+
+
+def test_a_file_ingested_before_is_not_read_again_unless_it_changed(workspace, monkeypatch):
+    # Every run checks the whole inbox: 20,000 files of a national network.
+    body = HEADER + "CSO01,2013Q1,VOT_ASSISTED,F,ADULT,2\n"
+    _write(workspace.inbox / "2013Q1" / "cso01 0641234567.csv", body)
+    _write(workspace.inbox / "b.csv", body.replace(",2\n", ",3\n"))
+    engine = _engine(workspace)
+    ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+    read = []
+    real = ingestion.read_regular
+    monkeypatch.setattr(
+        ingestion, "read_regular", lambda path: read.append(path.name) or real(path)
+    )
+    # b.csv corrected: new bytes of the same size, written later.
+    _write(workspace.inbox / "b.csv", body.replace(",2\n", ",4\n"), "2013-04-11T08:00:00")
+
+    report = ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    assert {f.source_file: f.status for f in report.files} == {
+        "2013Q1/cso01 [removed: phone].csv": ALREADY_INGESTED,
+        "b.csv": INGESTED,
+    }
+    assert read == ["b.csv"]
+    assert len(_table(engine, "raw_files")) == 3
 
 
 def test_personal_data_files_are_archived_but_load_nothing(workspace):
