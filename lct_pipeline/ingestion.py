@@ -250,15 +250,16 @@ def ingest_file(
     time; a file found under all three is not read again (a run checks the whole inbox).
     """
     name = relative_name(path, inbox)
-    encoding = delimiter = None
-    rows = unreported = pd.DataFrame()
-    n_rows, rejected_periods, org_hint = 0, pd.Series(dtype=object), None
     try:
         stat = path.stat()
         received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
         sha = (stored or {}).get((name, stat.st_size, received_at))
         if sha is not None:
             return FileOutcome(name, ALREADY_INGESTED, sha)
+        # Only now: two empty frames per known file were half of a run's inbox check.
+        encoding = delimiter = None
+        rows = unreported = pd.DataFrame()
+        n_rows, rejected_periods, org_hint = 0, pd.Series(dtype=object), None
         if stat.st_size > max_bytes:
             # Archived like any file, but never parsed: the limit protects the run.
             sha, archived = archive_stream(path, archive_dir, Path(name).name)
