@@ -114,14 +114,13 @@ def public_tables(
     shutil.rmtree(staging, ignore_errors=True)
     atomic_write_bytes(staging / _BUILT_FROM, str(built_from).encode())
     counts, unchanged = [], []
+    settings = {
+        "threshold": config.suppression_threshold,
+        "min_contributors": config.min_contributors,
+    }
     for scope in built_scopes(context, scopes, inputs):
         digest = public_inputs_digest(
-            inputs,
-            scope,
-            reference,
-            threshold=config.suppression_threshold,
-            min_contributors=config.min_contributors,
-            code_version=run.code_version,
+            inputs, scope, reference, code_version=run.code_version, **settings
         )
         year_of = scope.quarters if scope.period_type != QUARTER else ()
         known = current_made_from(files.extracts, scope.label)
@@ -130,15 +129,7 @@ def public_tables(
             unchanged.append(scope.label)
             context.log.info(f"{scope.label}: public tables unchanged since they were published")
             continue
-        extract = render_public(
-            inputs,
-            scope,
-            reference,
-            run,
-            threshold=config.suppression_threshold,
-            min_contributors=config.min_contributors,
-            root=files.extracts,
-        )
+        extract = render_public(inputs, scope, reference, run, root=files.extracts, **settings)
         folder = staging / scope.label
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
         for name, data in extract.audited_with.items():
