@@ -26,6 +26,7 @@ import live
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from pg import postgres_url
 from test_webserver_e2e import SPEC_VIEWS
 
@@ -134,6 +135,14 @@ def _databases(server: sa.URL) -> Iterator[tuple[str, str]]:
 def _base_environment() -> dict[str, str]:
     """This process's environment without any LCT or Dagster setting of the developer's."""
     return {k: v for k, v in os.environ.items() if not k.startswith(("LCT_", "DAGSTER_"))}
+
+
+def _tick_in_flight(instance: dg.DagsterInstance, sensor: str) -> bool:
+    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        if state.instigator_name == sensor:
+            ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
+            return bool(ticks) and ticks[0].status == TickStatus.STARTED
+    return False
 
 
 def _in_flight_or_failed(instance: dg.DagsterInstance) -> tuple[list[str], list[str]]:
@@ -255,6 +264,13 @@ def test_the_documented_production_stack_backfills_every_quarter_as_lct_run_all(
             web.processes.append(process)
         live.wait_until_ready(web)
         live.stop_sensor(web, "inbox_sensor")
+        # A tick already under way when it stopped still requests its runs: one that scans
+        # the inbox while the files below arrive would start runs beside the backfill.
+        web.wait_for(
+            "the inbox sensor's last tick to end",
+            lambda: not _tick_in_flight(instance, "inbox_sensor"),
+            120,
+        )
         assert install_sample(prod / "inbox", network) > 400
 
         copy = tmp_path / "sqlite"
