@@ -16,14 +16,12 @@ import argparse
 import shutil
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import PYTHON, generate, lct_env, run_child
+from run import PYTHON, generate, lct_env, network_span, run_child
 
-from lct_pipeline import periods
 from lct_pipeline.sample import install_sample
 
 
@@ -37,9 +35,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
 
-    first = periods.PROGRAMME_START
-    last = periods.shift(first, args.quarters - 1)
-    today = (periods.quarter_end(last) + timedelta(days=60)).isoformat()
+    first, last, today = network_span(args.quarters)
     scratch = Path(tempfile.mkdtemp(prefix="lct-backfill-"))
     network = args.network or scratch / "network"
     generate(network, args.orgs, first, last, args.seed)

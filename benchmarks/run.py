@@ -118,6 +118,13 @@ def generate(network: Path, orgs: int, first: str, last: str, seed: int) -> floa
     return time.perf_counter() - started
 
 
+def network_span(quarters: int) -> tuple[str, str, str]:
+    """The first and last quarter of a generated network, and LCT_TODAY 60 days after it."""
+    first = periods.PROGRAMME_START
+    last = periods.shift(first, quarters - 1)
+    return first, last, (periods.quarter_end(last) + timedelta(days=60)).isoformat()
+
+
 def lct_env(work: Path, network: Path, today: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -283,9 +290,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    first = periods.PROGRAMME_START
-    last = periods.shift(first, args.quarters - 1)
-    today = (periods.quarter_end(last) + timedelta(days=60)).isoformat()
+    first, last, today = network_span(args.quarters)
     scratch = Path(tempfile.mkdtemp(prefix="lct-bench-"))
     network = args.network or scratch / "network"
     work = args.work or scratch / "work"
