@@ -79,7 +79,8 @@ def evaluation_extracts(
     results = []
     for scope in built_scopes(context, scopes, inputs):
         result = build_extract(inputs, scope, reference, files.extracts, run)
-        context.log.info(f"{scope.label}: {len(result.paths)} files in {result.folder}")
+        done = "left as made from the same inputs" if result.unchanged else "written"
+        context.log.info(f"{scope.label}: {len(result.paths)} files in {result.folder}, {done}")
         results.append(result)
     with engine.begin() as conn:
         freshness.record_built(conn, freshness.EXTRACTS, period, built_from)
@@ -88,6 +89,9 @@ def evaluation_extracts(
         metadata={
             "quarter": period,
             "extracts": ", ".join(r.scope.label for r in results),
+            # Made from the same inputs before and untouched since: not written again.
+            "unchanged_since_built": ", ".join(r.scope.label for r in results if r.unchanged)
+            or "none",
             "dagster/row_count": quarter.row_count,
             "files": dg.MetadataValue.md(_files_list(results, files.extracts)),
             "folder": dg.MetadataValue.path(str(quarter.folder)),

@@ -18,10 +18,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lct_pipeline.contract import DIMENSION_COLUMNS
+from lct_pipeline.extracts import made_from
 from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import atomic_write_bytes
 from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
+from lct_pipeline.freshness import code_digest, fingerprint_rows
 from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, render_stored, text
 from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
@@ -500,8 +502,18 @@ def write_feedback(
     ]
     hints = named.set_index("sha256")["org_hint"]
     root = extracts_dir / FOLDER
-    for old in root.glob(f"*/{period}_*_feedback.*"):
-        old.unlink()
+    settings = [code_digest(), sorted(replacing.items()), sorted(organisations.items())]
+    digest = fingerprint_rows(
+        pd.DataFrame({"settings": [repr(settings)]}), all_slices, issues, named, unreported
+    )
+    record = f"{FOLDER}_{period}"
+    earlier = sorted(root.glob(f"*/{period}_*_feedback.*"))
+    kept = made_from.unchanged(extracts_dir, record, digest)
+    # Left as they are only if a rebuild would remove no file either.
+    kept = kept if kept is not None and set(earlier) <= set(kept) else None
+    if kept is None:
+        for old in earlier:
+            old.unlink()
     by_sha = dict(tuple(all_slices.groupby("sha256", sort=False)))
     orgs = {sha: _org_of(mine, organisations, hints[sha]) for sha, mine in by_sha.items()}
     languages = {
@@ -511,12 +523,13 @@ def write_feedback(
     # Each issue to its file in one pass, not one scan of the quarter's issues per file,
     # and each message in its file's language at once.
     issues["sha256"] = issues["submission_id"].map(all_slices.set_index("submission_id")["sha256"])
-    issues["message"] = [
-        render_stored(key, english, languages[sha])
-        for key, english, sha in zip(
-            issues["message_key"], issues["message"], issues["sha256"], strict=True
-        )
-    ]
+    if kept is None:
+        issues["message"] = [
+            render_stored(key, english, languages[sha])
+            for key, english, sha in zip(
+                issues["message_key"], issues["message"], issues["sha256"], strict=True
+            )
+        ]
     by_file = dict(tuple(issues.groupby("sha256", sort=False)))
     empty_by_file = dict(tuple(unreported.groupby("sha256", sort=False)))
     written = []
@@ -527,26 +540,45 @@ def write_feedback(
         source = mine["source_file"].iloc[0]
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")
-        received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
-        tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
-        empty = _not_reported(empty_by_file.get(sha, unreported.iloc[:0]), language)
-        book = workbook_bytes(
-            _sheets(
-                source,
-                mine,
-                found,
-                tables,
-                language,
-                empty,
-                {i: replacing[i] for i in mine["submission_id"] if i in replacing},
-            ),
-            title=source,
-            created_at=received,
-        )
-        atomic_write_bytes(xlsx, book)
-        atomic_write_bytes(csv, _csv(tables, language, empty))
+        empty = empty_by_file.get(sha, unreported.iloc[:0])
+        if kept is None:
+            _write(xlsx, csv, source, mine, found, language, empty, replacing)
         rejected = int((found["severity"] == REJECTION).sum())
         written.append(
             Feedback(org, source, xlsx, csv, rejected, len(found) - rejected, language, len(empty))
         )
+    if kept is None:
+        paths = [path for f in written for path in (f.xlsx, f.csv)]
+        made_from.record(extracts_dir, record, digest, paths)
     return written
+
+
+def _write(
+    xlsx: Path,
+    csv: Path,
+    source: str,
+    mine: pd.DataFrame,
+    found: pd.DataFrame,
+    language: str,
+    unreported: pd.DataFrame,
+    replacing: dict[str, str],
+) -> None:
+    """One file's feedback workbook and CSV."""
+    received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
+    tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
+    empty = _not_reported(unreported, language)
+    book = workbook_bytes(
+        _sheets(
+            source,
+            mine,
+            found,
+            tables,
+            language,
+            empty,
+            {i: replacing[i] for i in mine["submission_id"] if i in replacing},
+        ),
+        title=source,
+        created_at=received,
+    )
+    atomic_write_bytes(xlsx, book)
+    atomic_write_bytes(csv, _csv(tables, language, empty))

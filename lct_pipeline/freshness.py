@@ -20,7 +20,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -42,6 +45,29 @@ def fingerprint(*frames: pd.DataFrame) -> str:
     for frame in frames:
         digest.update(repr(list(frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the package's code and messages. A result left as it was because its
+    inputs did not change is made again once the code that makes it did."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".po"} and "node_modules" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint_rows(*frames: pd.DataFrame) -> str:
+    """A digest of frames' rows in any order (read without ORDER BY): equal rows, equal digest."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(f"{list(frame.columns)!r} {len(frame)}".encode())
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        digest.update(np.sort(rows).tobytes())
     return digest.hexdigest()
 
 

@@ -20,7 +20,7 @@ import pytest
 from test_crash_consistency import _views
 
 from lct_pipeline import cli
-from lct_pipeline.extracts import revisions
+from lct_pipeline.extracts import made_from, revisions
 
 TODAY = "2015-03-01"
 # What differs between two runs of the same data: which run wrote it, and when.
@@ -90,7 +90,7 @@ class Workspace:
             path.relative_to(root).as_posix(): _content(path)
             for path in sorted(root.rglob("*"))
             if path.is_file()
-            and not {".staging", ".audit", revisions.REVISIONS} & set(path.parts)
+            and not {".staging", ".audit", made_from.FOLDER, revisions.REVISIONS} & set(path.parts)
             and not path.name.endswith(f"_{revisions.CHANGES}.csv")
         }
 

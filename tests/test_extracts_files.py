@@ -244,3 +244,33 @@ def test_a_rewrite_cut_short_then_new_figures_keep_the_version_it_was_rewriting(
     )
     assert int(line.new) == int(line.old) + 1
     assert not (folder / PREVIOUS_MANIFEST).exists()
+
+
+def _stamps(folder) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def test_an_extract_made_from_the_same_inputs_is_left_as_written(reference, tmp_path):
+    scope = quarter_scope("2013Q1")
+    inputs = hand_inputs(reference)
+    first = build_extract(inputs, scope, reference, tmp_path, RUN)
+    folder = tmp_path / "2013Q1"
+    written = _stamps(folder)
+
+    again = build_extract(inputs, scope, reference, tmp_path, dataclasses.replace(RUN, run_id="r2"))
+    assert again.unchanged and not first.unchanged
+    assert _stamps(folder) == written  # not one file written again
+    assert json.loads((folder / MANIFEST).read_text())["run_id"] == RUN.run_id
+    assert (again.paths, again.row_count) == (first.paths, first.row_count)
+    pd.testing.assert_frame_equal(again.headline, first.headline)
+
+    # A file changed by hand (or by a rebuild cut short): the folder is made again.
+    (folder / "lct_2013Q1_internal.xlsx").unlink()
+    rebuilt = build_extract(inputs, scope, reference, tmp_path, RUN)
+    assert not rebuilt.unchanged and rebuilt.revision.number == 1
+    assert (folder / "lct_2013Q1_internal.xlsx").is_file()
+
+    # New figures: a new version, whatever was recorded before.
+    revised = build_extract(_one_more_victim(inputs), scope, reference, tmp_path, RUN)
+    assert not revised.unchanged and revised.revision.number == 2
+    assert not build_extract(inputs, scope, reference, tmp_path, RUN).unchanged  # back: version 3

@@ -205,3 +205,51 @@ def test_a_file_with_rows_for_two_quarters_gets_one_feedback_covering_both(tmp_p
     )
     rejected = [(r[1], r[4]) for r in book["rejections"].iter_rows(min_row=2, values_only=True)]
     assert rejected == [(3, "NEGATIVE_VALUE"), (6, "NOT_A_NUMBER")]
+
+
+def _stamps(folder) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_feedback_made_from_the_same_rows_is_left_as_written(tmp_path):
+    inbox = tmp_path / "inbox"
+    _write(inbox / "2013Q1/cso12.csv", "\n".join([HEADER, *CSO12]) + "\n", "2013-04-10T08:00:00")
+    _write(inbox / "2013Q1/cso08.csv", f"{HEADER}\nCSO08,2013Q1,NETWORK_MEETINGS,,,1,\n",
+           "2013-04-11T08:00:00")  # fmt: skip
+    engine = get_engine(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    ensure_schema(engine)
+    ingest_inbox(inbox, tmp_path / "archive", engine, date(2014, 3, 1))
+    reference = load_reference(DATA_DIR / "reference")
+    validate_quarter(engine, reference, "2013Q1", "2014Q1")
+    extracts, english = tmp_path / "extracts", _in_english(reference)
+    folder = extracts / "feedback"
+    first = write_feedback(engine, "2013Q1", extracts, english)
+    written = _stamps(folder)
+    assert len(written) == 4
+
+    assert write_feedback(engine, "2013Q1", extracts, english) == first
+    assert _stamps(folder) == written  # nothing written again
+
+    # A file of the quarter a rebuild would remove: all are made again, and it goes.
+    (folder / "CSO12/2013Q1_old_feedback.csv").write_text("old", encoding="utf-8")
+    assert write_feedback(engine, "2013Q1", extracts, english) == first
+    assert set(_stamps(folder)) == set(written)
+    assert all(_stamps(folder)[name] != stamp for name, stamp in written.items())
+
+    # A feedback file deleted by hand comes back; a CSO now reading Serbian gets its own.
+    (folder / "CSO08/2013Q1_cso08_feedback.xlsx").unlink()
+    write_feedback(engine, "2013Q1", extracts, english)
+    assert set(_stamps(folder)) == set(written)
+    serbian = {**english, "CSO12": replace(english["CSO12"], language="sr_Latn")}
+    again = _stamps(folder)
+    [cso12] = [f for f in write_feedback(engine, "2013Q1", extracts, serbian) if f.org == "CSO12"]
+    assert cso12.language == "sr_Latn"
+    assert (
+        _stamps(folder)["CSO12/2013Q1_cso12_feedback.csv"]
+        != again["CSO12/2013Q1_cso12_feedback.csv"]
+    )
+    engine.dispose()

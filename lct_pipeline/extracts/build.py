@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lct_pipeline.extracts import public_versions, revisions, tables
+from lct_pipeline.extracts import made_from, public_versions, revisions, tables
 from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.csvfiles import csv_bytes
@@ -34,9 +34,9 @@ from lct_pipeline.extracts.public_versions import Kept
 from lct_pipeline.extracts.report import ReportData, report_html
 from lct_pipeline.extracts.revisions import Revision
 from lct_pipeline.extracts.scope import QUARTER, YEAR, Scope
-from lct_pipeline.extracts.sheets import internal_sheets, public_sheets
+from lct_pipeline.extracts.sheets import internal_indicators, internal_sheets, public_sheets
 from lct_pipeline.extracts.workbooks import workbook_bytes
-from lct_pipeline.freshness import fingerprint
+from lct_pipeline.freshness import code_digest, fingerprint, fingerprint_rows
 from lct_pipeline.reference import Reference
 
 DEFAULT_THRESHOLD = 5
@@ -81,7 +81,8 @@ class ExtractResult:
     paths: list[Path]  # every file written, manifest.json last
     headline: pd.DataFrame
     row_count: int
-    revision: Revision
+    revision: Revision | None  # None: left as made before (``unchanged``)
+    unchanged: bool = False  # made from the same inputs before: not written again
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,22 @@ def _national_trends(indicators: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     ]
 
 
+def internal_inputs_digest(inputs: ExtractInputs, scope: Scope, reference: Reference) -> str:
+    """A digest of everything ``render_extract`` makes ``scope``'s internal files from but
+    the run: the views as read (all of them, more than the scope shows: a change anywhere
+    makes it again), the reference and the code. Its earlier versions need no place in
+    it: with the same figures a rebuild keeps the version it finds."""
+    settings = [code_digest(), scope.label, scope.period_type]
+    return fingerprint_rows(
+        pd.DataFrame({"settings": [repr(settings), repr(reference)]}),
+        inputs.indicator_values,
+        inputs.reporting_completeness,
+        inputs.rejections,
+        inputs.warnings,
+        inputs.submissions,
+    )
+
+
 def build_extract(
     inputs: ExtractInputs,
     scope: Scope,
@@ -440,12 +457,19 @@ def build_extract(
     inputs_used: list[InputFile] | None = None,
 ) -> ExtractResult:
     """Render the internal extract and write it to ``root/<label>/``, manifest.json last;
-    when its figures changed, the version it replaces is kept under ``revisions/``."""
+    when its figures changed, the version it replaces is kept under ``revisions/``. A
+    folder made from the same inputs before, and untouched since, is left as it is."""
     folder = Path(root) / scope.label
+    digest = internal_inputs_digest(inputs, scope, reference)
+    kept = made_from.unchanged(root, scope.label, digest)
+    if kept is not None:
+        indicators, headline = internal_indicators(inputs, scope, reference)
+        return ExtractResult(scope, folder, kept, headline, len(indicators), None, unchanged=True)
     extract = render_extract(inputs, scope, reference, run, inputs_used=inputs_used, folder=folder)
     prefix = f"lct_{scope.label}_"
     revisions.keep_current(folder, extract.revision.number, prefix)
     paths = write_extract_folder(folder, extract.files, extract.manifest, prefix=prefix)
+    made_from.record(root, scope.label, digest, paths)
     return ExtractResult(
         scope, folder, paths, extract.headline, extract.row_count, extract.revision
     )

@@ -38,10 +38,17 @@ def _definitions(
     return Sheet("definitions", tuple(tables))
 
 
-def internal_sheets(inputs: ExtractInputs, scope: Scope, reference: Reference) -> Internal:
+def internal_indicators(
+    inputs: ExtractInputs, scope: Scope, reference: Reference
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The internal indicators table and its national headline."""
     rows = tables.scoped_indicators(inputs.indicator_values, scope, cumulative=True)
     indicators = tables.indicator_table(rows, reference)
-    headline = tables.headline(indicators, scope, reference)
+    return indicators, tables.headline(indicators, scope, reference)
+
+
+def internal_sheets(inputs: ExtractInputs, scope: Scope, reference: Reference) -> Internal:
+    indicators, headline = internal_indicators(inputs, scope, reference)
     key = tables.key_figures(inputs, scope, headline, internal=True)
     slices = rejections.scoped_submissions(inputs.submissions, scope, inputs.slice_quarters)
     rejected = rejections.issue_list(inputs.rejections, slices)
