@@ -207,6 +207,11 @@ def validated_submissions(
         # What Data Docs call the run: the quarter and the Dagster run that validated it.
         run_name=f"{period}_dagster-run-{context.run.run_id[:8]}",
     )
+    if validation.unchanged:
+        context.log.info(
+            f"{period}: judged before from the same rows, history, reference and code;"
+            " its stored rows and issues are left as they are"
+        )
     issues = _issues(validation, before)
     slices = validation.slices.sort_values(["source_file", "record_type", "org_code", "period"])
     metadata = {
@@ -216,6 +221,8 @@ def validated_submissions(
         "rows_accepted": validation.count("rows_accepted"),
         "rows_rejected": validation.count("rows_rejected"),
         "rows_warned": validation.count("rows_warned"),
+        # False when the same inputs were judged before: nothing was judged or stored again.
+        "judged_again": not validation.unchanged,
         "reason_codes": markdown_table(validation.reason_counts()),
         "submissions": markdown_table(
             slices[list(PREVIEW)], whole="the warehouse view submissions"

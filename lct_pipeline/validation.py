@@ -8,8 +8,9 @@ on files a CSO is about to send, with nothing stored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from lct_pipeline.rules.judge import Judged, judge_measures, judge_values
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.rules.withdrawn import withdrawn
 from lct_pipeline.warehouse.reads import read_frame
+from lct_pipeline.warehouse.tables_freshness import stage_inputs
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter
 from lct_pipeline.warehouse.tables_star import fact_values
 from lct_pipeline.warehouse.tables_validated import (
@@ -51,6 +53,8 @@ class Validation:
     staged_measures: pd.DataFrame | None = None
     data_docs: Path | None = None  # the index page of the quarter's Data Docs
     data_docs_problem: str | None = None  # why they were not built, when they were asked for
+    # Judged before from the same inputs: what is stored was left as it is (and read back).
+    unchanged: bool = False
 
     def count(self, column: str) -> int:
         """A row count summed over the slices, e.g. ``count("rows_rejected")``."""
@@ -253,6 +257,14 @@ def _store(engine: sa.Engine, period: str, validation: Validation, built_from: i
     version of the history they were judged with."""
     ids = validation.slices["submission_id"].tolist() if not validation.slices.empty else []
     with engine.begin() as conn:
+        # Quarters a slice moves from are no longer what they were judged to be.
+        moved = sa.select(slices.c.partition_period).where(slices.c.submission_id.in_(ids))
+        t = stage_inputs.c
+        conn.execute(
+            stage_inputs.delete().where(
+                t.stage == freshness.VALIDATION, sa.or_(t.period == period, t.period.in_(moved))
+            )
+        )
         for name, table in _TABLES.items():
             # A slice may move between quarters (its period became current since the
             # last run): its rows elsewhere go too, so an id is never stored twice.
@@ -271,15 +283,30 @@ def validate_quarter(
 ) -> Validation:
     """Validate quarter ``period``'s rows and store the outcome; Data Docs when a folder is given.
 
-    Running it again, or after a crash, leaves exactly what one clean run leaves.
+    Running it again, or after a crash, leaves exactly what one clean run leaves. A
+    quarter judged before from the same rows, history, reference and code is not judged
+    again: what it stored then is what judging would store.
     """
+    docs = data_docs_dir / period if data_docs_dir else None
     with engine.connect() as conn:
         # Read first: a history quarter that changes meanwhile leaves this one stale.
         built_from = freshness.input_version(conn, freshness.VALIDATION, period)
         raw = _raw_rows(conn, rows_of_quarter(period, current))
         maxima = _history_maxima(conn, period)
         file_slices, file_issues = _rejected_files(conn, period)
-    checker = Checker(data_docs_dir / period if data_docs_dir else None, run_name or period)
+        digest = freshness.fingerprint_rows(
+            pd.DataFrame({"settings": [repr([freshness.code_digest(), current, reference])]}),
+            raw,
+            maxima if maxima is not None else pd.DataFrame(),
+            file_slices,
+            file_issues,
+        )
+        kept = _unchanged(conn, period, digest, docs)
+    if kept is not None:
+        with engine.begin() as conn:  # the same result from this history's version
+            freshness.record_built(conn, freshness.VALIDATION, period, built_from)
+        return kept
+    checker = Checker(docs, run_name or period)
     found = _validate(raw, reference, current, checker, maxima)
     validation = Validation(
         slices=split.supersede(_concat([found.slices, file_slices])),
@@ -290,11 +317,51 @@ def validate_quarter(
     )
     _store(engine, period, validation, built_from)
     try:
-        return replace(validation, data_docs=checker.build_data_docs())
+        validation = replace(validation, data_docs=checker.build_data_docs())
     except MissingAssets as problem:
         # The quarter's data is stored and its figures must follow; pages that would load
         # from CDNs are not kept (build_data_docs removed them).
         return replace(validation, data_docs_problem=str(problem))
+    # Last, once the Data Docs are there too: a run cut short before is judged again.
+    detail = json.dumps([asdict(o) for o in validation.outcomes])
+    with engine.begin() as conn:
+        conn.execute(
+            stage_inputs.insert().values(
+                stage=freshness.VALIDATION, period=period, digest=digest, detail=detail
+            )
+        )
+    return validation
+
+
+def _unchanged(
+    conn: sa.Connection, period: str, digest: str, docs: Path | None
+) -> Validation | None:
+    """The quarter's stored validation, if it was judged from inputs with ``digest`` and its
+    Data Docs (when asked for) are there."""
+    t = stage_inputs.c
+    held = conn.execute(
+        sa.select(t.digest, t.detail).where(t.stage == freshness.VALIDATION, t.period == period)
+    ).first()
+    if held is None or held.digest != digest:
+        return None
+    if docs is not None and not (docs / "index.html").is_file():
+        return None
+    mine = slices.c.partition_period == period
+    stored = read_frame(conn, sa.select(slices).where(mine).order_by(slices.c.submission_id))
+    i = row_issues.c
+    issues = read_frame(
+        conn,
+        sa.select(row_issues)
+        .where(i.partition_period == period)
+        .order_by(i.source_file, i.sheet, i.row_number, i.reason_code),
+    )
+    return Validation(
+        slices=stored.drop(columns="partition_period"),
+        issues=issues.drop(columns="partition_period"),
+        outcomes=[Outcome(**o) for o in json.loads(held.detail)],
+        data_docs=docs / "index.html" if docs is not None else None,
+        unchanged=True,
+    )
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,20 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     assert rerun["values_expectations"].metadata["rows_rejected"].value == 2
     assert rerun["values_expectations"].metadata["rows_rejected_new"].value == 0
     assert rerun["no_file_rejected_whole"].passed
+    # Nothing new in the inbox: not judged again, and it reports what the first run did
+    # (read back from the warehouse), but for what is new to act on.
+    metadata, repeated = _validated_metadata(result), _validated_metadata(again)
+    assert (metadata["judged_again"].value, repeated["judged_again"].value) == (True, False)
+    assert {k: v for k, v in repeated.items() if k != "judged_again"} == {
+        k: v for k, v in metadata.items() if k != "judged_again"
+    }
+    same = ("rows_rejected", "rows_checked", "expectations_evaluated", "by_reason")
+    for name in ("values_expectations", "measures_expectations"):
+        assert {k: rerun[name].metadata[k] for k in same} == {
+            k: checks[name].metadata[k] for k in same
+        }
+    assert rerun["every_row_accounted_for"].metadata == accounted.metadata
 
-    metadata = _validated_metadata(result)
     assert metadata["dagster/row_count"].value == 1
     # Two rows of cso02 and the one row of cso03, rejected whole with its file.
     assert (metadata["rows_accepted"].value, metadata["rows_rejected"].value) == (1, 3)
@@ -110,9 +122,25 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     docs = metadata["data_docs"].value
     assert docs == str(workspace.data_docs / "2013Q1" / "index.html")
     assert "values_row_rules" in Path(docs).read_text(encoding="utf-8")
-    # The rerun rebuilt the quarter's Data Docs.
-    _data_docs_work_offline_and_name_rows(workspace.data_docs, again.run_id)
+    # The Data Docs of the run that judged the quarter.
+    _data_docs_work_offline_and_name_rows(workspace.data_docs, result.run_id)
     assert (workspace.extracts / "feedback/CSO02/2013Q1_cso02_feedback.xlsx").is_file()
+
+    # A new file of the quarter: judged again, with new Data Docs.
+    _write(
+        workspace.inbox / "2013Q1/cso04.csv",
+        f"{HEADER}\nCSO04,2013Q1,VOT_ASSISTED,F,ADULT,1\n",
+        "2013-04-12T08:00:00",
+    )
+    third = dg.materialize(
+        [raw_submissions, validated_submissions],
+        partition_key="2013Q1",
+        resources=build_resources(),
+        instance=instance,
+    )
+    assert _validated_metadata(third)["judged_again"].value is True
+    assert _validated_metadata(third)["rows_accepted"].value == 2
+    _data_docs_work_offline_and_name_rows(workspace.data_docs, third.run_id)
 
 
 def test_a_resubmission_that_loses_a_figure_says_so_in_both_files_feedback(workspace):

@@ -4,7 +4,9 @@
 fingerprint; when a run changes it, the quarter gets the next version number of
 the warehouse. ``stage_versions``: the version of its inputs each stage of a
 quarter was last built from. A stage is stale while a quarter it reads has a
-newer version (``lct_pipeline/freshness.py``).
+newer version (``lct_pipeline/freshness.py``). ``stage_inputs``: a digest of
+everything a stage of a quarter was last made from, so that a run with the same
+inputs leaves it as it is, with what it reported (``detail``).
 """
 
 from __future__ import annotations
@@ -30,4 +32,13 @@ stage_versions = sa.Table(
     sa.Column("period", sa.String(6), primary_key=True),
     sa.Column("built_from", sa.Integer, nullable=False),
     sa.Column("built_at", sa.DateTime, nullable=False),
+)
+
+stage_inputs = sa.Table(
+    "stage_inputs",
+    metadata,
+    sa.Column("stage", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(6), primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text),  # JSON: what the stage reported, to report it again
 )
