@@ -34,7 +34,7 @@ from lct_pipeline.warehouse.tables_star import (
     fact_reporting_completeness,
     fact_values,
 )
-from lct_pipeline.warehouse.writes import replace_partition
+from lct_pipeline.warehouse.writes import replace_changed, replace_partition
 
 # Two quarters of one year both rewrite the year's Y rows: on PostgreSQL they take
 # turns (SQLite's write transactions already do).
@@ -127,7 +127,7 @@ def refresh_indicator_values(
         rows = apply_targets(rows, reference)
         # A quarter after the latest with data writes nothing, and leaves no stale rows.
         where = owned_rows(period, with_year=period in quarters)
-        replace_partition(conn, fact_indicator_values, where, rows)
+        replace_changed(conn, fact_indicator_values, where, rows)
         freshness.record_built(conn, freshness.INDICATORS, period, built_from)
     return QuarterResult(period, quarters, rows)
 
