@@ -532,7 +532,7 @@ def write_feedback(
         ]
     by_file = dict(tuple(issues.groupby("sha256", sort=False)))
     empty_by_file = dict(tuple(unreported.groupby("sha256", sort=False)))
-    written = []
+    written, files = [], {}
     for sha, mine in by_sha.items():
         found = by_file.get(sha, issues.iloc[:0])
         org, language = orgs[sha], languages[sha]
@@ -542,14 +542,13 @@ def write_feedback(
         csv = base.with_name(f"{base.name}_feedback.csv")
         empty = empty_by_file.get(sha, unreported.iloc[:0])
         if kept is None:
-            _write(xlsx, csv, source, mine, found, language, empty, replacing)
+            files |= _write(xlsx, csv, source, mine, found, language, empty, replacing)
         rejected = int((found["severity"] == REJECTION).sum())
         written.append(
             Feedback(org, source, xlsx, csv, rejected, len(found) - rejected, language, len(empty))
         )
     if kept is None:
-        paths = [path for f in written for path in (f.xlsx, f.csv)]
-        made_from.record(extracts_dir, record, digest, paths)
+        made_from.record(extracts_dir, record, digest, files)
     return written
 
 
@@ -562,8 +561,8 @@ def _write(
     language: str,
     unreported: pd.DataFrame,
     replacing: dict[str, str],
-) -> None:
-    """One file's feedback workbook and CSV."""
+) -> dict[Path, bytes]:
+    """One file's feedback workbook and CSV, written; what was written to each."""
     received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
     tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
     empty = _not_reported(unreported, language)
@@ -580,5 +579,7 @@ def _write(
         title=source,
         created_at=received,
     )
-    atomic_write_bytes(xlsx, book)
-    atomic_write_bytes(csv, _csv(tables, language, empty))
+    written = {xlsx: book, csv: _csv(tables, language, empty)}
+    for path, data in written.items():
+        atomic_write_bytes(path, data)
+    return written

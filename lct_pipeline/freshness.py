@@ -16,11 +16,15 @@ refreshes stale stages (the freshness sensor, ``lct run``); nothing here runs th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from importlib.metadata import distributions
 from pathlib import Path
 
 import numpy as np
@@ -50,22 +54,37 @@ def fingerprint(*frames: pd.DataFrame) -> str:
 
 @cache
 def code_digest() -> str:
-    """A digest of the package's code and messages. A result left as it was because its
-    inputs did not change is made again once the code that makes it did."""
+    """A digest of the package's code and messages, the Python and every installed
+    distribution's version. A result left as it was because its inputs did not change is
+    made again once what makes it did (a rule, a message, a new pandas or XlsxWriter)."""
+    digest = hashlib.sha256(sys.version.encode())
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    digest.update("\n".join(installed).encode())
     root = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".po"} and "node_modules" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "node_modules")
+        for name in sorted(names):
+            if name.endswith((".py", ".po")):
+                path = Path(folder) / name
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def reference_digest(reference: object) -> str:
+    """A digest of every field of the reference (its repr leaves out the dimensions'
+    aliases, which decide how a row's text reads)."""
+    return hashlib.sha256(repr(dataclasses.asdict(reference)).encode()).hexdigest()
 
 
 def fingerprint_rows(*frames: pd.DataFrame) -> str:
     """A digest of frames' rows in any order (read without ORDER BY): equal rows, equal digest."""
     digest = hashlib.sha256()
     for frame in frames:
-        digest.update(f"{list(frame.columns)!r} {len(frame)}".encode())
+        # The types too: a column of text "1" and one of numbers 1 hash their rows alike.
+        digest.update(
+            f"{list(frame.columns)!r} {list(map(str, frame.dtypes))} {len(frame)}".encode()
+        )
         rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
         digest.update(np.sort(rows).tobytes())
     return digest.hexdigest()

@@ -252,9 +252,12 @@ def _plain_rows(frame: pd.DataFrame | None, period: str) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*arrays, strict=True)]
 
 
-def _store(engine: sa.Engine, period: str, validation: Validation, built_from: int) -> None:
+def _store(
+    engine: sa.Engine, period: str, validation: Validation, built_from: int, digest: str
+) -> None:
     """Replace the quarter's validated rows in one transaction (SPEC §6), noting the
-    version of the history they were judged with."""
+    version of the history they were judged with and the digest of what they were judged
+    from (complete once the Data Docs are built)."""
     ids = validation.slices["submission_id"].tolist() if not validation.slices.empty else []
     with engine.begin() as conn:
         # Quarters a slice moves from are no longer what they were judged to be.
@@ -271,6 +274,9 @@ def _store(engine: sa.Engine, period: str, validation: Validation, built_from: i
             stale = sa.or_(table.c.partition_period == period, table.c.submission_id.in_(ids))
             replace_partition(conn, table, stale, _plain_rows(getattr(validation, name), period))
         freshness.record_built(conn, freshness.VALIDATION, period, built_from)
+        conn.execute(
+            stage_inputs.insert().values(stage=freshness.VALIDATION, period=period, digest=digest)
+        )
 
 
 def validate_quarter(
@@ -295,14 +301,24 @@ def validate_quarter(
         maxima = _history_maxima(conn, period)
         file_slices, file_issues = _rejected_files(conn, period)
         digest = freshness.fingerprint_rows(
-            pd.DataFrame({"settings": [repr([freshness.code_digest(), current, reference])]}),
+            pd.DataFrame(
+                {
+                    "settings": [
+                        freshness.code_digest(),
+                        current,
+                        freshness.reference_digest(reference),
+                    ]
+                }
+            ),
             raw,
             maxima if maxima is not None else pd.DataFrame(),
             file_slices,
             file_issues,
         )
         kept = _unchanged(conn, period, digest, docs)
-    if kept is not None:
+    # Rows stored otherwise than one judging stores them (written by hand, a database
+    # restored in part) are judged and stored again.
+    if kept is not None and account_for_rows(engine, period, current).ok:
         with engine.begin() as conn:  # the same result from this history's version
             freshness.record_built(conn, freshness.VALIDATION, period, built_from)
         return kept
@@ -315,20 +331,21 @@ def validate_quarter(
         staged_values=found.staged_values,
         staged_measures=found.staged_measures,
     )
-    _store(engine, period, validation, built_from)
+    _store(engine, period, validation, built_from, digest)
     try:
         validation = replace(validation, data_docs=checker.build_data_docs())
     except MissingAssets as problem:
         # The quarter's data is stored and its figures must follow; pages that would load
         # from CDNs are not kept (build_data_docs removed them).
         return replace(validation, data_docs_problem=str(problem))
-    # Last, once the Data Docs are there too: a run cut short before is judged again.
-    detail = json.dumps([asdict(o) for o in validation.outcomes])
+    # Complete once the Data Docs are there too: a run cut short before is judged again.
+    # Nothing to complete if another quarter's run took a slice from this one meanwhile.
+    t = stage_inputs.c
     with engine.begin() as conn:
         conn.execute(
-            stage_inputs.insert().values(
-                stage=freshness.VALIDATION, period=period, digest=digest, detail=detail
-            )
+            stage_inputs.update()
+            .where(t.stage == freshness.VALIDATION, t.period == period, t.digest == digest)
+            .values(detail=json.dumps([asdict(o) for o in validation.outcomes]))
         )
     return validation
 
@@ -342,7 +359,7 @@ def _unchanged(
     held = conn.execute(
         sa.select(t.digest, t.detail).where(t.stage == freshness.VALIDATION, t.period == period)
     ).first()
-    if held is None or held.digest != digest:
+    if held is None or held.digest != digest or held.detail is None:
         return None
     if docs is not None and not (docs / "index.html").is_file():
         return None

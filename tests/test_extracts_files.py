@@ -264,7 +264,13 @@ def test_an_extract_made_from_the_same_inputs_is_left_as_written(reference, tmp_
     assert (again.paths, again.row_count) == (first.paths, first.row_count)
     pd.testing.assert_frame_equal(again.headline, first.headline)
 
-    # A file changed by hand (or by a rebuild cut short): the folder is made again.
+    # A file changed by hand, or by another run (its own bytes, of the same size): made again.
+    summary = folder / "lct_2013Q1_internal_summary.csv"
+    held = summary.read_bytes()
+    summary.write_bytes(held.replace(b"IND", b"DNI"))
+    assert not build_extract(inputs, scope, reference, tmp_path, RUN).unchanged
+    assert summary.read_bytes() == held
+    # One gone (a rebuild cut short): made again.
     (folder / "lct_2013Q1_internal.xlsx").unlink()
     rebuilt = build_extract(inputs, scope, reference, tmp_path, RUN)
     assert not rebuilt.unchanged and rebuilt.revision.number == 1

@@ -10,6 +10,7 @@ every kind of fault; an empty file is dropped in the inbox.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from datetime import UTC, date, datetime
@@ -347,3 +348,33 @@ def test_a_quarter_validated_again_or_after_a_crash_ends_as_one_clean_run(scenar
     for name, frame in _dump(engine).items():
         pd.testing.assert_frame_equal(frame, first[name], obj=name)
     assert account_for_rows(engine, QUARTER, CURRENT).ok
+
+
+def test_a_quarter_is_judged_again_when_the_reference_reads_its_rows_otherwise(tmp_path):
+    """Judging is skipped only for the same rows, history, reference and code; an alias
+    added to the catalogue (which the reference's repr leaves out) is a new reference."""
+    inbox = tmp_path / "inbox"
+    path = inbox / "2013Q2/cso07.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(f"{HEADER}\nCSO07,2013Q2,VOT_ASSISTED,F,Kid,,,,2\n", encoding="utf-8")
+    stamp = datetime(2013, 7, 10, 8, tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    engine = pg.get_engine(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    pg.ensure_schema(engine)
+    ingest_inbox(inbox, tmp_path / "archive", engine, date(2014, 3, 1))
+    reference = load_reference(DATA_DIR / "reference")
+
+    first = validate_quarter(engine, reference, QUARTER, CURRENT)
+    again = validate_quarter(engine, reference, QUARTER, CURRENT)
+    assert (first.unchanged, again.unchanged) == (False, True)
+    assert list(again.issues["reason_code"]) == ["BAD_DIMENSION"]
+    assert again.count("rows_rejected") == 1
+
+    age = reference.dimensions["age_group"]
+    kid = dataclasses.replace(age, lookup={**age.lookup, "kid": "CHILD"})
+    reread = dataclasses.replace(reference, dimensions={**reference.dimensions, "age_group": kid})
+    assert repr(reread) == repr(reference)
+    judged = validate_quarter(engine, reread, QUARTER, CURRENT)
+    assert not judged.unchanged
+    assert (judged.count("rows_accepted"), judged.count("rows_rejected")) == (1, 0)
+    engine.dispose()

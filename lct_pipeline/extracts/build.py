@@ -20,7 +20,7 @@ from lct_pipeline.extracts import made_from, public_versions, revisions, tables
 from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
 from lct_pipeline.extracts.csvfiles import csv_bytes
-from lct_pipeline.extracts.files import sha256_hex, write_extract_folder
+from lct_pipeline.extracts.files import MANIFEST, sha256_hex, write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
 from lct_pipeline.extracts.layout import Sheet, Table, tables_of
 from lct_pipeline.extracts.public import (
@@ -36,7 +36,7 @@ from lct_pipeline.extracts.revisions import Revision
 from lct_pipeline.extracts.scope import QUARTER, YEAR, Scope
 from lct_pipeline.extracts.sheets import internal_indicators, internal_sheets, public_sheets
 from lct_pipeline.extracts.workbooks import workbook_bytes
-from lct_pipeline.freshness import code_digest, fingerprint, fingerprint_rows
+from lct_pipeline.freshness import code_digest, fingerprint, fingerprint_rows, reference_digest
 from lct_pipeline.reference import Reference
 
 DEFAULT_THRESHOLD = 5
@@ -330,7 +330,8 @@ def public_inputs_digest(
         for frame in (rows[own], completeness[completeness["period"].isin(periods)])
     ]
     settings = [PUBLIC_RULES, code_version, threshold, min_contributors]
-    return fingerprint(pd.DataFrame({"settings": [repr(settings), repr(reference)]}), *frames)
+    made_with = [repr(settings), reference_digest(reference)]
+    return fingerprint(pd.DataFrame({"settings": made_with}), *frames)
 
 
 def render_public(
@@ -438,7 +439,7 @@ def internal_inputs_digest(inputs: ExtractInputs, scope: Scope, reference: Refer
     it: with the same figures a rebuild keeps the version it finds."""
     settings = [code_digest(), scope.label, scope.period_type]
     return fingerprint_rows(
-        pd.DataFrame({"settings": [repr(settings), repr(reference)]}),
+        pd.DataFrame({"settings": [repr(settings), reference_digest(reference)]}),
         inputs.indicator_values,
         inputs.reporting_completeness,
         inputs.rejections,
@@ -469,7 +470,8 @@ def build_extract(
     prefix = f"lct_{scope.label}_"
     revisions.keep_current(folder, extract.revision.number, prefix)
     paths = write_extract_folder(folder, extract.files, extract.manifest, prefix=prefix)
-    made_from.record(root, scope.label, digest, paths)
+    written = {folder / name: data for name, data in extract.files.items()}
+    made_from.record(root, scope.label, digest, {**written, folder / MANIFEST: None})
     return ExtractResult(
         scope, folder, paths, extract.headline, extract.row_count, extract.revision
     )
