@@ -88,6 +88,8 @@ def test_an_older_warehouse_loses_the_cells_it_kept_beyond_the_header(tmp_path):
             "INSERT INTO raw_rows (sha256, sheet, row_number, record_type, extra) VALUES"
             " ('ab', '', 2, 'values', 'Jovana 064 123 4567'), ('ab', '', 3, 'values', NULL)"
         )
+        conn.exec_driver_sql("DROP INDEX ix_fact_values_element_period")
+        conn.exec_driver_sql("CREATE INDEX ix_fact_values_element ON fact_values (data_element)")
         conn.exec_driver_sql("UPDATE schema_info SET value = '4' WHERE key = 'schema_version'")
     ensure_schema(engine)
     with engine.connect() as conn:
@@ -97,7 +99,13 @@ def test_an_older_warehouse_loses_the_cells_it_kept_beyond_the_header(tmp_path):
         version = conn.exec_driver_sql(
             "SELECT value FROM schema_info WHERE key = 'schema_version'"
         ).scalar()
+        indexes = {
+            i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("fact_values")
+        }
     assert "extra" not in columns and "org_hint" in file_columns
+    # schema 7: an element over a span of quarters reads that span only
+    assert indexes["ix_fact_values_element_period"] == ["data_element", "period"]
+    assert "ix_fact_values_element" not in indexes
     assert "message_key" in file_columns  # schema 6: messages in any language
     assert [tuple(r) for r in rows] == [(2, "cells beyond the header"), (3, None)]
     assert version == str(SCHEMA_VERSION)

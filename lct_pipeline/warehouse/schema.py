@@ -25,8 +25,9 @@ from lct_pipeline.warehouse.views import all_views, create_views
 # file rejected whole keeps the org code its rows give (raw_files.org_hint); 6: messages
 # are also kept as message ids and arguments, for feedback in the CSO's language, and
 # raw_not_reported keeps a returned template's rows left empty (SPEC §11; a new table,
-# which create_all adds to an older warehouse).
-SCHEMA_VERSION = 6
+# which create_all adds to an older warehouse); 7: fact_values indexed by element and
+# period, not by element alone.
+SCHEMA_VERSION = 7
 SCHEMA_LOCK_ID = 741_952_001
 
 schema_info = sa.Table(
@@ -67,6 +68,14 @@ def _upgrade_to_6(conn: sa.Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN message_key TEXT")
 
 
+def _upgrade_to_7(conn: sa.Connection) -> None:
+    """The index of ``fact_values`` on the element alone becomes one on element and period
+    (create_all adds no index to a table that exists)."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_fact_values_element")
+    for index in tables_star.fact_values.indexes:
+        index.create(conn, checkfirst=True)
+
+
 def ensure_schema(engine: sa.Engine) -> None:
     """Create what is missing, record the version, (re)create changed views; safe on every run."""
     views_hash = hashlib.sha256(repr(all_views()).encode()).hexdigest()
@@ -79,6 +88,7 @@ def ensure_schema(engine: sa.Engine) -> None:
         if info.get("schema_version") != str(SCHEMA_VERSION):
             _upgrade_to_5(conn)
             _upgrade_to_6(conn)
+            _upgrade_to_7(conn)
             _set_info(conn, "schema_version", str(SCHEMA_VERSION))
         # Views are recreated only when their definitions changed, so concurrent
         # runs do not take DDL locks on every start.
