@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.extracts import made_from
 from lct_pipeline.extracts.csvfiles import csv_bytes
-from lct_pipeline.extracts.files import atomic_write_bytes
+from lct_pipeline.extracts.files import atomic_write_bytes, sha256_hex
 from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.freshness import code_digest, fingerprint_rows
@@ -502,53 +502,55 @@ def write_feedback(
     ]
     hints = named.set_index("sha256")["org_hint"]
     root = extracts_dir / FOLDER
-    settings = [code_digest(), sorted(replacing.items()), sorted(organisations.items())]
-    digest = fingerprint_rows(
-        pd.DataFrame({"settings": [repr(settings)]}), all_slices, issues, named, unreported
-    )
-    record = f"{FOLDER}_{period}"
-    earlier = sorted(root.glob(f"*/{period}_*_feedback.*"))
-    kept = made_from.unchanged(extracts_dir, record, digest)
-    # Left as they are only if a rebuild would remove no file either.
-    kept = kept if kept is not None and set(earlier) <= set(kept) else None
-    if kept is None:
-        for old in earlier:
-            old.unlink()
     by_sha = dict(tuple(all_slices.groupby("sha256", sort=False)))
     orgs = {sha: _org_of(mine, organisations, hints[sha]) for sha, mine in by_sha.items()}
     languages = {
         sha: organisations[org].language if org in organisations else DEFAULT_LANGUAGE
         for sha, org in orgs.items()
     }
-    # Each issue to its file in one pass, not one scan of the quarter's issues per file,
-    # and each message in its file's language at once.
+    # Each issue to its file in one pass, not one scan of the quarter's issues per file.
     issues["sha256"] = issues["submission_id"].map(all_slices.set_index("submission_id")["sha256"])
-    if kept is None:
-        issues["message"] = [
-            render_stored(key, english, languages[sha])
-            for key, english, sha in zip(
-                issues["message_key"], issues["message"], issues["sha256"], strict=True
-            )
-        ]
     by_file = dict(tuple(issues.groupby("sha256", sort=False)))
     empty_by_file = dict(tuple(unreported.groupby("sha256", sort=False)))
-    written, files = [], {}
+    written, made, plans = [], {}, []
     for sha, mine in by_sha.items():
         found = by_file.get(sha, issues.iloc[:0])
+        empty = empty_by_file.get(sha, unreported.iloc[:0])
         org, language = orgs[sha], languages[sha]
         base = root / org / names[sha]
         source = mine["source_file"].iloc[0]
         xlsx = base.with_name(f"{base.name}_feedback.xlsx")
         csv = base.with_name(f"{base.name}_feedback.csv")
-        empty = empty_by_file.get(sha, unreported.iloc[:0])
-        if kept is None:
-            files |= _write(xlsx, csv, source, mine, found, language, empty, replacing)
+        theirs = {i: replacing[i] for i in mine["submission_id"] if i in replacing}
+        # Everything the two files are made from: a file changes alone, not its quarter.
+        settings = [code_digest(), source, str(xlsx), language, sorted(theirs.items())]
+        digest = fingerprint_rows(pd.DataFrame({"settings": [repr(settings)]}), mine, found, empty)
+        made |= {xlsx: digest, csv: digest}
+        plans.append((xlsx, csv, source, mine, found, language, empty, theirs))
         rejected = int((found["severity"] == REJECTION).sum())
         written.append(
             Feedback(org, source, xlsx, csv, rejected, len(found) - rejected, language, len(empty))
         )
-    if kept is None:
-        made_from.record(extracts_dir, record, digest, files)
+    record = f"{FOLDER}_{period}"
+    kept = made_from.kept(extracts_dir, record, made)
+    entries = {path: (made[path], sha) for path, sha in kept.items()}
+    for xlsx, csv, source, mine, found, language, empty, theirs in plans:
+        if xlsx in kept and csv in kept:
+            continue
+        # Each message in its file's language, for the files written only.
+        found = found.assign(
+            message=[
+                render_stored(key, english, language)
+                for key, english in zip(found["message_key"], found["message"], strict=True)
+            ]
+        )
+        for path, data in _write(xlsx, csv, source, mine, found, language, empty, theirs).items():
+            entries[path] = (made[path], sha256_hex(data))
+    # What an earlier run wrote for a file no longer in the quarter goes.
+    for old in root.glob(f"*/{period}_*_feedback.*"):
+        if old not in made:
+            old.unlink()
+    made_from.record(extracts_dir, record, entries)
     return written
 
 

@@ -234,22 +234,32 @@ def test_feedback_made_from_the_same_rows_is_left_as_written(tmp_path):
     assert write_feedback(engine, "2013Q1", extracts, english) == first
     assert _stamps(folder) == written  # nothing written again
 
-    # A file of the quarter a rebuild would remove: all are made again, and it goes.
+    # A file an earlier run wrote for a file no longer in the quarter goes; the rest stay.
     (folder / "CSO12/2013Q1_old_feedback.csv").write_text("old", encoding="utf-8")
     assert write_feedback(engine, "2013Q1", extracts, english) == first
-    assert set(_stamps(folder)) == set(written)
-    assert all(_stamps(folder)[name] != stamp for name, stamp in written.items())
+    assert _stamps(folder) == written
 
-    # A feedback file deleted by hand comes back; a CSO now reading Serbian gets its own.
+    # A feedback file deleted by hand comes back, and only its pair is written.
     (folder / "CSO08/2013Q1_cso08_feedback.xlsx").unlink()
     write_feedback(engine, "2013Q1", extracts, english)
-    assert set(_stamps(folder)) == set(written)
+    now = _stamps(folder)
+    assert set(now) == set(written)
+    assert {name for name in written if now[name] != written[name]} == {
+        "CSO08/2013Q1_cso08_feedback.csv",
+        "CSO08/2013Q1_cso08_feedback.xlsx",
+    }
+    # A CSO now reading Serbian gets its files again, in Serbian; the other CSO's stay.
+    in_english = (folder / "CSO12/2013Q1_cso12_feedback.csv").read_bytes()
     serbian = {**english, "CSO12": replace(english["CSO12"], language="sr_Latn")}
-    again = _stamps(folder)
     [cso12] = [f for f in write_feedback(engine, "2013Q1", extracts, serbian) if f.org == "CSO12"]
-    assert cso12.language == "sr_Latn"
-    assert (
-        _stamps(folder)["CSO12/2013Q1_cso12_feedback.csv"]
-        != again["CSO12/2013Q1_cso12_feedback.csv"]
-    )
+    assert cso12.language == "sr_Latn" and cso12.csv.read_bytes() != in_english
+    again = _stamps(folder)
+    assert {name for name in now if again[name] != now[name]} == {
+        "CSO12/2013Q1_cso12_feedback.csv",
+        "CSO12/2013Q1_cso12_feedback.xlsx",
+    }
+    # Another run's write to one of them (its own bytes): written again by this one.
+    cso12.csv.write_bytes(b"written by another run")
+    write_feedback(engine, "2013Q1", extracts, serbian)
+    assert cso12.csv.read_bytes() != b"written by another run"
     engine.dispose()

@@ -470,8 +470,10 @@ def build_extract(
     prefix = f"lct_{scope.label}_"
     revisions.keep_current(folder, extract.revision.number, prefix)
     paths = write_extract_folder(folder, extract.files, extract.manifest, prefix=prefix)
-    written = {folder / name: data for name, data in extract.files.items()}
-    made_from.record(root, scope.label, digest, {**written, folder / MANIFEST: None})
+    files = {folder / name: data for name, data in extract.files.items()}
+    made_from.record(
+        root, scope.label, made_from.written(digest, {**files, folder / MANIFEST: None})
+    )
     return ExtractResult(
         scope, folder, paths, extract.headline, extract.row_count, extract.revision
     )

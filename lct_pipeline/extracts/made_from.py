@@ -3,10 +3,10 @@
 A quarter run again with nothing new (the schedule, a data officer's second click,
 a refresh after a change its files do not show) would render every workbook, CSV
 and report again, byte for byte the same but for the run's id and time. Instead a
-writer records, after its files, a digest of everything it made them from, with the
-sha256 of the bytes it wrote to each; the next time it finds the same digest and every
-file holding those bytes, it leaves them. Any other write to one of the files (a
-rebuild by another quarter's run, a crash half-way, a hand edit) and they are made
+writer records, after its files, for each file a digest of everything it made it
+from and the sha256 of the bytes it wrote; the next time, a file whose digest is the
+same and which still holds those bytes is left as it is. Any other write to it (a
+rebuild by another quarter's run, a crash half-way, a hand edit) and it is made
 again. The hashes are of what this writer wrote, never read back from the disk, where
 another run may have put its own meanwhile.
 
@@ -28,30 +28,57 @@ def _record(root: Path, name: str) -> Path:
     return Path(root) / FOLDER / f"{name}.json"
 
 
-def unchanged(root: Path, name: str, digest: str) -> list[Path] | None:
-    """The files recorded as ``name``'s, made from ``digest``, if each still holds what was
-    written (a file recorded without a hash: if it is there)."""
+def _held(root: Path, name: str) -> dict[Path, tuple[str, str | None]]:
+    """What ``name``'s record says: path -> (made from, sha256 of the bytes written)."""
     try:
-        held = json.loads(_record(root, name).read_text(encoding="utf-8"))
-        if held["digest"] != digest:
-            return None
-        files = {Path(root) / relative: sha for relative, sha in held["files"].items()}
-        for path, sha in files.items():
-            if sha is None and not path.is_file():
-                return None
-            if sha is not None and sha256_hex(path.read_bytes()) != sha:
-                return None
+        files = json.loads(_record(root, name).read_text(encoding="utf-8"))["files"]
+        return {Path(root) / rel: (str(made), sha) for rel, (made, sha) in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # none, cut short or edited by hand: made again
-    return list(files)
+        return {}  # none, cut short or edited by hand: everything is made again
 
 
-def record(root: Path, name: str, digest: str, written: Mapping[Path, bytes | None]) -> None:
-    """Note that the files of ``written`` (under ``root``: path -> the bytes this writer put
-    there, None for one that need only be there) were made from ``digest``."""
-    files = {
-        path.relative_to(root).as_posix(): None if data is None else sha256_hex(data)
-        for path, data in written.items()
+def _intact(path: Path, sha: str | None) -> bool:
+    """``path`` holds the bytes whose sha256 is ``sha`` (None: it need only be there)."""
+    try:
+        return path.is_file() if sha is None else sha256_hex(path.read_bytes()) == sha
+    except OSError:
+        return False
+
+
+def kept(root: Path, name: str, wanted: Mapping[Path, str]) -> dict[Path, str | None]:
+    """Of ``wanted`` (path -> the digest of what it would be made from now), the files
+    recorded under ``name`` as made from that digest and still as written, with their
+    sha256."""
+    held = _held(root, name)
+    return {
+        path: held[path][1]
+        for path, made in wanted.items()
+        if path in held and held[path][0] == made and _intact(path, held[path][1])
     }
-    text = json.dumps({"digest": digest, "files": files}, indent=1) + "\n"
+
+
+def unchanged(root: Path, name: str, digest: str) -> list[Path] | None:
+    """The files recorded under ``name``, if every one was made from ``digest`` and is
+    still as written; else None."""
+    held = _held(root, name)
+    if not held or kept(root, name, dict.fromkeys(held, digest)).keys() != held.keys():
+        return None
+    return list(held)
+
+
+def record(root: Path, name: str, files: Mapping[Path, tuple[str, str | None]]) -> None:
+    """Note that the files of ``files`` (under ``root``: path -> (the digest of what it
+    was made from, the sha256 of the bytes written there or None)) are ``name``'s now."""
+    entries = {
+        path.relative_to(root).as_posix(): [made, sha] for path, (made, sha) in files.items()
+    }
+    text = json.dumps({"files": entries}, indent=1) + "\n"
     atomic_write_bytes(_record(root, name), text.encode("utf-8"))
+
+
+def written(digest: str, files: Mapping[Path, bytes | None]) -> dict[Path, tuple[str, str | None]]:
+    """``record``'s entries for ``files`` (path -> the bytes written, None for a file that
+    need only be there), all made from ``digest``."""
+    return {
+        path: (digest, None if data is None else sha256_hex(data)) for path, data in files.items()
+    }
