@@ -564,7 +564,8 @@ def _write(
     unreported: pd.DataFrame,
     replacing: dict[str, str],
 ) -> dict[Path, bytes]:
-    """One file's feedback workbook and CSV, written; what was written to each."""
+    """One file's feedback workbook and CSV, written; what was written to each.
+    ``replacing``: for each of its superseded slices, the file of the slice now current."""
     received = pd.Timestamp(mine["received_at"].max()).to_pydatetime()
     tables = {s: _issue_table(found, s, language) for s in (REJECTION, WARNING)}
     empty = _not_reported(unreported, language)
@@ -576,7 +577,7 @@ def _write(
             tables,
             language,
             empty,
-            {i: replacing[i] for i in mine["submission_id"] if i in replacing},
+            replacing,
         ),
         title=source,
         created_at=received,

@@ -49,7 +49,12 @@ def kept(root: Path, name: str, wanted: Mapping[Path, str]) -> dict[Path, str | 
     """Of ``wanted`` (path -> the digest of what it would be made from now), the files
     recorded under ``name`` as made from that digest and still as written, with their
     sha256."""
-    held = _held(root, name)
+    return _kept(_held(root, name), wanted)
+
+
+def _kept(
+    held: Mapping[Path, tuple[str, str | None]], wanted: Mapping[Path, str]
+) -> dict[Path, str | None]:
     return {
         path: held[path][1]
         for path, made in wanted.items()
@@ -60,8 +65,8 @@ def kept(root: Path, name: str, wanted: Mapping[Path, str]) -> dict[Path, str | 
 def unchanged(root: Path, name: str, digest: str) -> list[Path] | None:
     """The files recorded under ``name``, if every one was made from ``digest`` and is
     still as written; else None."""
-    held = _held(root, name)
-    if not held or kept(root, name, dict.fromkeys(held, digest)).keys() != held.keys():
+    held = _held(root, name)  # read once: the files it names are the ones checked
+    if not held or _kept(held, dict.fromkeys(held, digest)).keys() != held.keys():
         return None
     return list(held)
 
