@@ -5,8 +5,8 @@ import pandas as pd
 
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
-from lct_pipeline.indicators.facts import load_current_measures, load_current_values
 from lct_pipeline.indicators.partition import refresh_parts
+from lct_pipeline.warehouse.stage import load_current_measures, load_current_values
 from resources import ProgrammeResource, WarehouseResource
 
 

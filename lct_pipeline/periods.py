@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from lct_pipeline.normalise import fold
 
 PROGRAMME_START = "2012Q4"
+# A quarter's values file is on time up to this many days after the quarter ends (SPEC §7).
+ON_TIME_DAYS = 30
 
 # 2013Q1, 2013-Q1, 2013 Q1, Q1 2013, Q1/2013 (any case), nothing else.
 # Matched on the folded text (full-width and other scripts' digits as ASCII, SPEC §3.2);
@@ -61,6 +63,11 @@ def quarter_start(period: str) -> date:
 def quarter_end(period: str) -> date:
     """The last day of the quarter."""
     return quarter_start(shift(period, 1)) - timedelta(days=1)
+
+
+def reporting_deadline(period: str) -> date:
+    """The last day on which a quarter's values file is on time (SPEC §7)."""
+    return quarter_end(period) + timedelta(days=ON_TIME_DAYS)
 
 
 def of_date(day: date | datetime) -> str:

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lct_pipeline.indicators.facts import load_current_measures, load_current_values
 from lct_pipeline.indicators.partition import (
     refresh_indicator_values,
     refresh_parts,
@@ -29,6 +28,7 @@ from lct_pipeline.reference import TOTAL, Reference, load_reference
 from lct_pipeline.settings import DATA_DIR
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
+from lct_pipeline.warehouse.stage import load_current_measures, load_current_values
 from lct_pipeline.warehouse.tables_raw import raw_files
 from lct_pipeline.warehouse.tables_validated import slices, staged_measures, staged_values
 

@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from lct_pipeline.indicators.facts import load_current_values
 from lct_pipeline.ingestion import ingest_inbox, quarters_with_data
 from lct_pipeline.reference import load_reference
 from lct_pipeline.settings import DATA_DIR
 from lct_pipeline.validation import validate_quarter
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
+from lct_pipeline.warehouse.stage import load_current_values
 
 TODAY = date(2014, 3, 1)
 CURRENT = "2014Q1"

@@ -13,10 +13,10 @@ import pytest
 
 from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.indicators.engine import Sources, indicator_rows
-from lct_pipeline.indicators.facts import load_current_values
 from lct_pipeline.indicators.inputs import Inputs
 from lct_pipeline.indicators.partition import refresh_indicator_values
 from lct_pipeline.reference import Indicator, Operand
+from lct_pipeline.warehouse.stage import load_current_values
 
 network = pg.network
 sqlite_warehouse = pg.sqlite_warehouse

@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lct_pipeline.indicators.facts import load_current_values
 from lct_pipeline.ingestion import ingest_inbox
 from lct_pipeline.reference import load_reference
 from lct_pipeline.settings import DATA_DIR
 from lct_pipeline.validation import validate_quarter
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
+from lct_pipeline.warehouse.stage import load_current_values
 
 CURRENT = "2014Q1"
 VALUES_HEADER = (

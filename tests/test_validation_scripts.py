@@ -9,13 +9,13 @@ from datetime import date
 import pytest
 from test_validation_rules import VALUES_HEADER, _issues, _query, _write
 
-from lct_pipeline.indicators.facts import load_current_values
 from lct_pipeline.ingestion import ingest_inbox
 from lct_pipeline.reference import load_reference
 from lct_pipeline.settings import DATA_DIR
 from lct_pipeline.validation import validate_quarter
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
+from lct_pipeline.warehouse.stage import load_current_values
 
 ROWS = [
     "CSO01,２０１３Q1,NETWORK_MEETINGS,,,,,,３,",  # full-width digits

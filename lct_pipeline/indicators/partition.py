@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from lct_pipeline import freshness, periods
 from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.indicators.engine import TOTAL_BREAKDOWN, compute_indicators
-from lct_pipeline.indicators.facts import upsert_dimensions
 from lct_pipeline.indicators.inputs import load_quarter, processed_quarters, without_facts
 from lct_pipeline.indicators.parts import quarter_parts
 from lct_pipeline.indicators.reporting import completeness
@@ -28,6 +27,7 @@ from lct_pipeline.indicators.stored_parts import last_operands, read_parts, stor
 from lct_pipeline.indicators.targets import apply_targets
 from lct_pipeline.reference import Reference
 from lct_pipeline.warehouse.reads import read_frame
+from lct_pipeline.warehouse.stage import upsert_dimensions
 from lct_pipeline.warehouse.tables_star import (
     fact_indicator_parts,
     fact_indicator_values,

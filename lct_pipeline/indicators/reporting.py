@@ -12,8 +12,8 @@ from datetime import datetime, time, timedelta
 
 import pandas as pd
 
-from lct_pipeline.indicators.facts import reporting_deadline
 from lct_pipeline.indicators.inputs import Inputs, org_areas
+from lct_pipeline.periods import reporting_deadline
 from lct_pipeline.reference import Reference
 
 COUNTS = ["expected", "received", "on_time"]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lct_pipeline.faults import checkpoint
 from lct_pipeline.warehouse.reads import read_frame
@@ -94,6 +95,22 @@ def replace_partition(
     if isinstance(rows, pd.DataFrame):
         rows = records(rows)
     return insert_rows(conn, table, rows)
+
+
+def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert or update ``rows`` by primary key; safe when two runs do it at once."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key]
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+        update = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+        conn.execute(insert.on_conflict_do_update(index_elements=keys, set_=update), rows)
+        return
+    for row in rows:  # other databases: portable, but not safe against a concurrent insert
+        match = sa.and_(*(table.c[k] == row[k] for k in keys))
+        if conn.execute(table.update().where(match).values(row)).rowcount == 0:
+            conn.execute(table.insert().values(row))
 
 
 def replace_changed(

@@ -1,4 +1,5 @@
-"""Current data (SPEC §8): a quarter's current accepted rows into the facts, and the dimensions.
+"""The warehouse stage (asset group ``warehouse``, SPEC §8): a quarter's current accepted
+rows into the facts, and the dimensions.
 
 The validated layer keeps every slice, superseded ones included; the facts keep
 only the rows of each (org, period, record type)'s current slice, so analysts
@@ -7,11 +8,8 @@ and the indicators never have to know about supersession.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lct_pipeline import periods
 from lct_pipeline.contract import COLUMNS, DIMENSION_COLUMNS, MEASURES, VALUES
@@ -28,33 +26,10 @@ from lct_pipeline.warehouse.tables_star import (
     fact_values,
 )
 from lct_pipeline.warehouse.tables_validated import slices, staged_measures, staged_values
-from lct_pipeline.warehouse.writes import replace_partition
-
-ON_TIME_DAYS = 30
+from lct_pipeline.warehouse.writes import replace_partition, upsert
 
 VALUE_COLUMNS = ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "value")
 MEASURE_COLUMNS = COLUMNS[MEASURES]
-
-
-def reporting_deadline(period: str):
-    """The last day on which a quarter's values file is on time (SPEC §7)."""
-    return periods.quarter_end(period) + timedelta(days=ON_TIME_DAYS)
-
-
-def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert or update ``rows`` by primary key; safe when two runs do it at once."""
-    if not rows:
-        return
-    keys = [c.name for c in table.primary_key]
-    if conn.dialect.name in ("postgresql", "sqlite"):
-        insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-        update = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
-        conn.execute(insert.on_conflict_do_update(index_elements=keys, set_=update), rows)
-        return
-    for row in rows:  # other databases: portable, but not safe against a concurrent insert
-        match = sa.and_(*(table.c[k] == row[k] for k in keys))
-        if conn.execute(table.update().where(match).values(row)).rowcount == 0:
-            conn.execute(table.insert().values(row))
 
 
 def upsert_dimensions(conn: sa.Connection, reference: Reference, current_period: str) -> None:
@@ -91,7 +66,7 @@ def upsert_dimensions(conn: sa.Connection, reference: Reference, current_period:
             "quarter": int(p[5]),
             "quarter_start": periods.quarter_start(p),
             "quarter_end": periods.quarter_end(p),
-            "reporting_deadline": reporting_deadline(p),
+            "reporting_deadline": periods.reporting_deadline(p),
         }
         for p in periods.period_range(periods.PROGRAMME_START, current_period)
     ]
@@ -134,7 +109,7 @@ def upsert_dimensions(conn: sa.Connection, reference: Reference, current_period:
         (dim_indicator_target, targets),
     ):
         keys = [c.name for c in table.primary_key]
-        _upsert(conn, table, sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys)))
+        upsert(conn, table, sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys)))
 
 
 def _current(staged: sa.Table, record_type: str, period: str, columns: tuple[str, ...]):
