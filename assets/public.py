@@ -28,7 +28,7 @@ from lct_pipeline.extracts import (
 )
 from lct_pipeline.extracts.audit import PublicTable, audit
 from lct_pipeline.extracts.build import AUDIT_FOLDER, public_inputs_digest
-from lct_pipeline.extracts.files import MANIFEST, atomic_write_bytes, write_extract_folder
+from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
 from lct_pipeline.extracts.public_versions import (
     current_made_from,
     equations_bytes,
@@ -39,6 +39,7 @@ from lct_pipeline.extracts.public_versions import (
     read_equations,
 )
 from lct_pipeline.extracts.scope import QUARTER
+from lct_pipeline.files import atomic_write_bytes
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 STAGING = ".staging"  # under the extracts folder: candidates the audit has not passed yet

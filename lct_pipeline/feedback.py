@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.extracts import made_from
 from lct_pipeline.extracts.csvfiles import csv_bytes
-from lct_pipeline.extracts.files import atomic_write_bytes, sha256_hex
 from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.workbooks import workbook_bytes
+from lct_pipeline.files import atomic_write_bytes, sha256_hex
 from lct_pipeline.freshness import code_digest, fingerprint_rows
 from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, render_stored, text
 from lct_pipeline.reference import Organisation

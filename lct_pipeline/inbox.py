@@ -9,7 +9,7 @@ A file touches the quarters its rows report (SPEC §2), within the programme's
 quarters: that is where the pipeline validates and reports it. A file rejected
 whole is reported by the one quarter it is for, and a file whose periods cannot be
 read by the quarter its folder names or it was received in, like the ingestion does
-(``lct_pipeline.ingestion.home_period``).
+(``lct_pipeline.submissions.home_period``).
 """
 
 from __future__ import annotations
@@ -26,14 +26,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lct_pipeline import periods
-from lct_pipeline.ingestion import (
-    file_problem,
-    home_period,
-    read_periods,
-    relative_name,
-    sha256_of,
-)
+from lct_pipeline.files import sha256_hex
 from lct_pipeline.reading import discover, read_bytes, read_regular
+from lct_pipeline.submissions import file_problem, home_period, read_periods, relative_name
 from lct_pipeline.warehouse.tables_validated import slices
 
 CURSOR_VERSION = 1
@@ -172,7 +167,7 @@ def scan_inbox(
             if before is not None:
                 changes.seen[name] = before
             continue
-        sha = sha256_of(data)
+        sha = sha256_hex(data)
         changes.seen[name] = SeenFile(mtime, sha)
         if before is not None and before.sha256 == sha:
             continue  # touched, not changed

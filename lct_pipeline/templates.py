@@ -498,7 +498,7 @@ def write_templates(
 ) -> list[Written]:
     """Write the template of each of ``orgs`` for ``period`` into ``out_dir``; the measures
     sheet is pre-filled from ``engine``'s warehouse when one is given."""
-    from lct_pipeline.extracts.files import atomic_write_bytes
+    from lct_pipeline.files import atomic_write_bytes
 
     written = []
     for org in orgs:

@@ -20,14 +20,10 @@ from lct_pipeline.extracts import (
     render_extract,
     render_public,
 )
-from lct_pipeline.extracts.files import (
-    MANIFEST,
-    PREVIOUS_MANIFEST,
-    atomic_write_bytes,
-    write_extract_folder,
-)
+from lct_pipeline.extracts.files import MANIFEST, PREVIOUS_MANIFEST, write_extract_folder
 from lct_pipeline.extracts.inputs import submission_quarters
 from lct_pipeline.extracts.public_versions import publish
+from lct_pipeline.files import atomic_write_bytes
 
 TABLES = {
     "internal": [

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from lct_pipeline.extracts.files import atomic_write_bytes
+from lct_pipeline.files import atomic_write_bytes
 
 PACKAGES = Path(__file__).with_name("node_modules")
 # Named after the pinned versions: new versions go to a new folder, never over the old.

@@ -1,8 +1,7 @@
 """Writing an extract folder so that a half-written folder never looks complete.
 
-Every file is written to a temporary name in the same folder, flushed to disk
-and renamed over its final name (a rename within one file system is atomic), so
-a reader sees the old file or the new one, never half of one. ``manifest.json``
+Every file is written atomically (``lct_pipeline.files``): a reader sees the old
+file or the new one, never half of one. ``manifest.json``
 is moved aside first (to ``.manifest.previous.json``, which says what the folder held
 while it is rewritten) and written last: a folder is complete exactly when it has a
 manifest, and the manifest lists every file with its sha256.
@@ -10,48 +9,16 @@ manifest, and the manifest lists every file with its sha256.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from lct_pipeline.faults import checkpoint
+from lct_pipeline.files import atomic_write_bytes, fsync_dir, sha256_hex
 
 MANIFEST = "manifest.json"
 PREVIOUS_MANIFEST = ".manifest.previous.json"  # the manifest of a folder being rewritten
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically; on any failure ``path`` is left as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def write_extract_folder(
@@ -65,7 +32,7 @@ def write_extract_folder(
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / MANIFEST).exists():  # a rewrite cut short leaves the first one aside
         os.replace(folder / MANIFEST, folder / PREVIOUS_MANIFEST)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     written = []
     for name, data in files.items():
         atomic_write_bytes(folder / name, data)

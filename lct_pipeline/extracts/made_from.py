@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from lct_pipeline.extracts.files import atomic_write_bytes, sha256_hex
+from lct_pipeline.files import atomic_write_bytes, sha256_hex
 
 FOLDER = ".made_from"
 

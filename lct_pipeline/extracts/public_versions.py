@@ -25,10 +25,11 @@ import pandas as pd
 from lct_pipeline.extracts import revisions
 from lct_pipeline.extracts.audit import PublicTable, read_tables
 from lct_pipeline.extracts.cells import Cell, Period, universe, versioned
-from lct_pipeline.extracts.files import atomic_write_bytes, write_extract_folder
+from lct_pipeline.extracts.files import write_extract_folder
 from lct_pipeline.extracts.protection import Equation, Status
 from lct_pipeline.extracts.public import ALL_FIGURES, LEFT_OUT_FEW, Published
 from lct_pipeline.extracts.scope import QUARTER
+from lct_pipeline.files import atomic_write_bytes
 from lct_pipeline.reference import Reference
 
 AUDIT_STORE = ".audit"
