@@ -159,17 +159,11 @@ def _row_counts(result) -> str:
 def _headline(url: str) -> list[str]:
     """The cumulative national figures at the latest quarter, one line per indicator."""
     import pandas as pd
-    import sqlalchemy as sa
 
     from lct_pipeline.warehouse.engine import get_engine
+    from lct_pipeline.warehouse.summaries import headline
 
-    query = sa.text(
-        "SELECT indicator_code, period, value FROM indicator_values WHERE period_type = 'CUM'"
-        " AND area_level = 'NATIONAL' AND breakdown = 'TOTAL' AND period = (SELECT MAX(period)"
-        " FROM indicator_values WHERE period_type = 'CUM') ORDER BY indicator_code"
-    )
-    with get_engine(url).connect() as conn:
-        rows = pd.DataFrame(conn.execute(query).mappings().all())
+    rows = headline(get_engine(url))
     if rows.empty:
         return []
     reference = load_reference(Settings.from_env().reference_dir)
@@ -203,6 +197,7 @@ def _run_quarter(
     """
     import dagster as dg
 
+    from assets.partitions import quarterly_partitions
     from lct_pipeline.definitions import quarterly_job
 
     job, instance = _job_and_instance()
@@ -227,7 +222,7 @@ def _run_quarter(
         dg.reconstructable(quarterly_job),
         instance,
         run_config=run_config | {"execution": {"config": executor}},
-        tags={**tags, "dagster/partition": quarter},
+        tags={**tags, **quarterly_partitions.get_tags_for_partition_key(quarter)},
         raise_on_error=False,
         asset_selection=selection,
     ) as result:
@@ -411,23 +406,18 @@ def write_templates(org: str | None, period: str, out: Path | None) -> int:
 
 def show_status() -> int:
     """Print which CSOs reported each quarter, and on time, from the warehouse."""
-    import pandas as pd
     import sqlalchemy as sa
 
     from lct_pipeline.indicators.reporting import status_table
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
     from lct_pipeline.warehouse.schema import ensure_schema
+    from lct_pipeline.warehouse.summaries import reporting_status
 
     url = Settings.from_env().warehouse_url
     engine = get_engine(url)
     ensure_schema(engine)
-    query = sa.text(
-        "SELECT period, area_level, area_code, received, on_time, completeness_pct,"
-        " timeliness_pct FROM reporting_completeness WHERE area_level IN ('ORG', 'NATIONAL')"
-    )
-    with engine.connect() as conn:
-        rows = pd.DataFrame(conn.execute(query).mappings().all())
+    rows = reporting_status(engine)
     if rows.empty:
         shown = sa.make_url(url).render_as_string(hide_password=True)
         print(f"No reporting computed yet in {shown}: run `lct run --all` first.")
