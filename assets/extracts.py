@@ -21,7 +21,7 @@ from lct_pipeline.extracts import (
     read_views,
     scopes_for,
 )
-from lct_pipeline.extracts.safe_text import as_number
+from lct_pipeline.spreadsheets.safe_text import as_number
 from resources import FilesResource, ProgrammeResource, WarehouseResource
 
 

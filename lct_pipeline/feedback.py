@@ -17,17 +17,17 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 import sqlalchemy as sa
 
+from lct_pipeline import made_from
 from lct_pipeline.contract import DIMENSION_COLUMNS
-from lct_pipeline.extracts import made_from
-from lct_pipeline.extracts.csvfiles import csv_bytes
-from lct_pipeline.extracts.layout import Sheet, Table
-from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.files import atomic_write_bytes, sha256_hex
 from lct_pipeline.freshness import code_digest, fingerprint_rows
 from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, render_stored, text
 from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.rules.split import SLICE_KEY, SUPERSEDED
+from lct_pipeline.spreadsheets.csvfiles import csv_bytes
+from lct_pipeline.spreadsheets.layout import Sheet, Table
+from lct_pipeline.spreadsheets.workbooks import workbook_bytes
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_not_reported
 from lct_pipeline.warehouse.tables_validated import row_issues, slices

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from test_crash_consistency import _views
 
-from lct_pipeline import cli
-from lct_pipeline.extracts import made_from, revisions
+from lct_pipeline import cli, made_from
+from lct_pipeline.extracts import revisions
 
 TODAY = "2015-03-01"
 # What differs between two runs of the same data: which run wrote it, and when.

@@ -2,11 +2,11 @@
 
 Built from the warehouse's analysts' views (SPEC §8) only. Modules:
 ``scope`` (a quarter or a year), ``inputs`` (the views as frames), ``tables`` /
-``rejections`` / ``definitions`` (the tables), ``sheets`` + ``layout`` (what each
-workbook holds), ``public`` + ``suppression`` + ``protection`` + ``audit`` (victims'
-counts in the public extract), ``workbooks`` / ``csvfiles`` / ``safe_text`` (the files, never a
-formula), ``report`` / ``report_style`` / ``charts`` (the HTML report), ``files``
-(atomic writes, manifest last) and ``build`` (all of it).
+``rejections`` / ``glossary`` (the tables), ``sheets`` (what each workbook holds),
+``public`` + ``suppression`` + ``protection`` + ``audit`` (victims' counts in the public
+extract), ``report`` / ``report_style`` / ``charts`` (the HTML report), ``files`` (a
+folder written with its manifest last) and ``build`` (all of it). The XLSX and CSV
+files themselves are written by ``lct_pipeline.spreadsheets``, as the CSOs' feedback is.
 """
 
 from lct_pipeline.extracts.build import (

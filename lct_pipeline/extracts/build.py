@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from lct_pipeline.extracts import made_from, public_versions, revisions, tables
+from lct_pipeline import made_from
+from lct_pipeline.extracts import public_versions, revisions, tables
 from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
-from lct_pipeline.extracts.csvfiles import csv_bytes
 from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
-from lct_pipeline.extracts.layout import Sheet, Table, tables_of
 from lct_pipeline.extracts.public import (
     DEFAULT_MIN_CONTRIBUTORS,
     Plan,
@@ -35,10 +34,12 @@ from lct_pipeline.extracts.report import ReportData, report_html
 from lct_pipeline.extracts.revisions import Revision
 from lct_pipeline.extracts.scope import QUARTER, YEAR, Scope
 from lct_pipeline.extracts.sheets import internal_indicators, internal_sheets, public_sheets
-from lct_pipeline.extracts.workbooks import workbook_bytes
 from lct_pipeline.files import sha256_hex
 from lct_pipeline.freshness import code_digest, fingerprint, fingerprint_rows, reference_digest
 from lct_pipeline.reference import Reference
+from lct_pipeline.spreadsheets.csvfiles import csv_bytes
+from lct_pipeline.spreadsheets.layout import Sheet, Table, tables_of
+from lct_pipeline.spreadsheets.workbooks import workbook_bytes
 
 DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 2

@@ -18,9 +18,9 @@ from lct_pipeline import periods
 from lct_pipeline.extracts import charts
 from lct_pipeline.extracts.report_style import CSS
 from lct_pipeline.extracts.revisions import CAUSE, Revision
-from lct_pipeline.extracts.safe_text import as_number, is_missing
 from lct_pipeline.extracts.scope import Scope
 from lct_pipeline.reference import Reference
+from lct_pipeline.spreadsheets.safe_text import as_number, is_missing
 
 HEATMAP_QUARTERS = 8
 TREND_QUARTERS = 12

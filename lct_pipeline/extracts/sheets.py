@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lct_pipeline.extracts import definitions, rejections, tables
+from lct_pipeline.extracts import glossary, rejections, tables
 from lct_pipeline.extracts.inputs import ExtractInputs
-from lct_pipeline.extracts.layout import Sheet, Table
 from lct_pipeline.extracts.public import Plan, left_out_table, publish_indicators
 from lct_pipeline.extracts.scope import Scope
 from lct_pipeline.reference import Reference
+from lct_pipeline.spreadsheets.layout import Sheet, Table
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,9 @@ def _definitions(
     reference: Reference, plan: Plan | None = None, left_out: pd.DataFrame | None = None
 ) -> Sheet:
     tables = [
-        Table("definitions", "Indicators", definitions.indicator_definitions(reference)),
-        Table("data_elements", "Data elements", definitions.data_element_definitions(reference)),
-        Table("notes", "Reading the tables", definitions.reading_notes(plan)),
+        Table("definitions", "Indicators", glossary.indicator_definitions(reference)),
+        Table("data_elements", "Data elements", glossary.data_element_definitions(reference)),
+        Table("notes", "Reading the tables", glossary.reading_notes(plan)),
     ]
     if left_out is not None:
         title = "Areas whose figures on victims are left out"

@@ -18,8 +18,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from lct_pipeline.extracts.layout import Sheet
-from lct_pipeline.extracts.safe_text import as_number, clean, is_formula_like, is_missing
+from lct_pipeline.spreadsheets.layout import Sheet
+from lct_pipeline.spreadsheets.safe_text import as_number, clean, is_formula_like, is_missing
 
 HEADER_STYLE = {
     "bold": True,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from lct_pipeline.extracts.safe_text import as_number, csv_text, is_missing
+from lct_pipeline.spreadsheets.safe_text import as_number, csv_text, is_missing
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
