@@ -3,7 +3,8 @@
 import dagster as dg
 
 from assets.metadata import markdown_table, readable
-from assets.partitions import quarter_of, quarterly_partitions
+from assets.partitions import quarter_of
+from assets.warehouse import warehouse_asset
 from lct_pipeline.indicators.partition import (
     headline,
     refresh_indicator_values,
@@ -25,14 +26,7 @@ def _skipped(context: dg.AssetExecutionContext, period: str, processed: tuple[st
     context.log.info(f"{period} is after the latest quarter with data ({latest}): nothing written")
 
 
-@dg.asset(
-    partitions_def=quarterly_partitions,
-    group_name="indicators",
-    deps=_PARTS,
-    kinds={"python", "sql"},
-    owners=["team:analysts"],
-    pool="lct_warehouse",
-)
+@warehouse_asset(group_name="indicators", deps=_PARTS, owners=["team:analysts"])
 def indicator_values(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, programme: ProgrammeResource
 ) -> dg.MaterializeResult:
@@ -58,14 +52,7 @@ def indicator_values(
     )
 
 
-@dg.asset(
-    partitions_def=quarterly_partitions,
-    group_name="indicators",
-    deps=_PARTS,
-    kinds={"python", "sql"},
-    owners=["team:data-officers"],
-    pool="lct_warehouse",
-)
+@warehouse_asset(group_name="indicators", deps=_PARTS, owners=["team:data-officers"])
 def reporting_completeness(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, programme: ProgrammeResource
 ) -> dg.MaterializeResult:

@@ -1,5 +1,8 @@
 """Warehouse stage: the quarter's current accepted rows into the analysts' star schema."""
 
+from collections.abc import Callable
+from functools import partial
+
 import dagster as dg
 import pandas as pd
 
@@ -8,6 +11,12 @@ from assets.partitions import quarter_of, quarterly_partitions
 from lct_pipeline.indicators.partition import refresh_parts
 from lct_pipeline.warehouse.stage import load_current_measures, load_current_values
 from resources import ProgrammeResource, WarehouseResource
+
+# What every asset of the warehouse and indicators stages is: a quarter's step that
+# writes the warehouse with SQL, one at a time per quarter through the pool.
+warehouse_asset = partial(
+    dg.asset, partitions_def=quarterly_partitions, kinds={"python", "sql"}, pool="lct_warehouse"
+)
 
 
 def _values_summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -37,74 +46,60 @@ def _measures_summary(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@dg.asset(
-    partitions_def=quarterly_partitions,
-    group_name="warehouse",
-    deps=["validated_submissions"],
-    kinds={"python", "sql"},
-    owners=["team:analysts"],
-    pool="lct_warehouse",
-)
-def data_values(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, programme: ProgrammeResource
-) -> dg.MaterializeResult:
+def _current_data(
+    load: Callable[..., pd.DataFrame], summary: Callable[[pd.DataFrame], pd.DataFrame]
+):
+    """An asset of the quarter's current data, built from the function it decorates (its
+    name and docstring): ``load`` (engine, reference, quarter, current quarter) replaces
+    the quarter's rows of its facts and returns them; ``summary`` makes their preview."""
+
+    def build(named: Callable) -> dg.AssetsDefinition:
+        def materialize(
+            context: dg.AssetExecutionContext,
+            warehouse: WarehouseResource,
+            programme: ProgrammeResource,
+        ) -> dg.MaterializeResult:
+            period = quarter_of(context)
+            frame = load(
+                warehouse.get_engine(), programme.reference(), period, programme.current_period()
+            )
+            return dg.MaterializeResult(
+                metadata={
+                    "quarter": period,
+                    "dagster/row_count": len(frame),
+                    "orgs": int(frame["org_code"].nunique()) if not frame.empty else 0,
+                    "preview": markdown_table(summary(frame)),
+                }
+            )
+
+        materialize.__name__ = materialize.__qualname__ = named.__name__
+        materialize.__doc__ = named.__doc__
+        return warehouse_asset(
+            group_name="warehouse", deps=["validated_submissions"], owners=["team:analysts"]
+        )(materialize)
+
+    return build
+
+
+@_current_data(load_current_values, _values_summary)
+def data_values():
     """The quarter's current accepted values: what analysts query as `data_values`.
 
     Only each CSO's current submission counts; superseded and rejected rows stay in
     the validated layer. Re-running a quarter replaces its rows.
     """
-    period = quarter_of(context)
-    frame = load_current_values(
-        warehouse.get_engine(), programme.reference(), period, programme.current_period()
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "quarter": period,
-            "dagster/row_count": len(frame),
-            "orgs": int(frame["org_code"].nunique()) if not frame.empty else 0,
-            "preview": markdown_table(_values_summary(frame)),
-        }
-    )
 
 
-@dg.asset(
-    partitions_def=quarterly_partitions,
-    group_name="warehouse",
-    deps=["validated_submissions"],
-    kinds={"python", "sql"},
-    owners=["team:analysts"],
-    pool="lct_warehouse",
-)
-def measures(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, programme: ProgrammeResource
-) -> dg.MaterializeResult:
+@_current_data(load_current_measures, _measures_summary)
+def measures():
     """The quarter's current action-plan snapshots: what analysts query as `measures`.
 
     Each CSO's current measures file is the full state of its local action plan for
     the quarter; re-running a quarter replaces its rows.
     """
-    period = quarter_of(context)
-    frame = load_current_measures(
-        warehouse.get_engine(), programme.reference(), period, programme.current_period()
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "quarter": period,
-            "dagster/row_count": len(frame),
-            "orgs": int(frame["org_code"].nunique()) if not frame.empty else 0,
-            "preview": markdown_table(_measures_summary(frame)),
-        }
-    )
 
 
-@dg.asset(
-    partitions_def=quarterly_partitions,
-    group_name="warehouse",
-    deps=["data_values", "measures"],
-    kinds={"python", "sql"},
-    owners=["team:analysts"],
-    pool="lct_warehouse",
-)
+@warehouse_asset(group_name="warehouse", deps=["data_values", "measures"], owners=["team:analysts"])
 def indicator_parts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, programme: ProgrammeResource
 ) -> dg.MaterializeResult:
