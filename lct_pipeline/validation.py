@@ -21,7 +21,7 @@ from lct_pipeline import freshness
 from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, VALUES, FileProblem
 from lct_pipeline.datadocs import MissingAssets
 from lct_pipeline.i18n import dumps, render_stored
-from lct_pipeline.ingestion import file_problem, raw_frame, read_org, unreported_rows
+from lct_pipeline.submissions import file_problem, raw_frame, read_org, unreported_rows
 from lct_pipeline.reading import read_submission
 from lct_pipeline.reference import Reference
 from lct_pipeline.rules import cross_row, split
