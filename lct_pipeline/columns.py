@@ -66,15 +66,10 @@ ISSUE_COLUMNS = (
 )
 AREA = ("area_level", "area_code")
 BREAKDOWN = ("breakdown", "breakdown_value")
-INDICATOR_FIGURES = (
-    "numerator",
-    "denominator",
-    "value",
-    "target",
-    "expected_to_date",
-    "achievement",
-    "rag",
-)
+# What the engine sums and divides, then what the targets add (indicators/targets.py).
+INDICATOR_SUMS = ("numerator", "denominator", "value")
+TARGET_COLUMNS = ("target", "expected_to_date", "achievement", "rag")
+INDICATOR_FIGURES = (*INDICATOR_SUMS, *TARGET_COLUMNS)
 INDICATOR_COLUMNS = (
     "indicator_code",
     "period",
