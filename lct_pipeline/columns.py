@@ -7,8 +7,8 @@ here, and so do the extract inputs, the validation suites (through
 renamed in the SPEC is changed in this module only. ``tests/test_column_registry.py``
 checks that the warehouse's views and tables, and the extracts, use these lists.
 
-The types are those the warehouse stores a column as: the code lengths the
-registry and catalogue allow, and numbers as floats except counts.
+The types are those the warehouse stores a column as: the code lengths that the
+organisation registry and the catalogue allow, and numbers as floats except counts.
 """
 
 from __future__ import annotations
