@@ -6,6 +6,7 @@ import pandas as pd
 from assets.ingestion import raw_submissions
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
+from lct_pipeline.columns import SUBMISSION_COLUMNS
 from lct_pipeline.contract import MEASURES, VALUES
 from lct_pipeline.rules.precedence import REJECTION, REJECTIONS, WARNING, WARNINGS
 from lct_pipeline.validation import (
@@ -23,8 +24,10 @@ ASSET = "validated_submissions"
 EVERY_ROW_ACCOUNTED_FOR = "every_row_accounted_for"
 NO_FILE_REJECTED_WHOLE = "no_file_rejected_whole"
 SUITE_CHECKS = {VALUES: "values_expectations", MEASURES: "measures_expectations"}
-PREVIEW = ("source_file", "org_code", "period", "record_type", "status",
-           "rows_total", "rows_accepted", "rows_rejected", "rows_warned")  # fmt: skip
+# The submissions view's columns a data officer reads: not its ids, hash or time.
+PREVIEW = tuple(
+    c for c in SUBMISSION_COLUMNS if c not in {"submission_id", "sha256", "received_at"}
+)
 
 # Where a data officer finds every rejected row when a check's table is cut.
 WHOLE_LIST = "the warehouse view `rejections` and the CSOs' feedback files (feedback/<CSO>/)"

@@ -1,5 +1,8 @@
 """The shape of a submission (SPEC §3.3, §3.4) and the file-level rejections of SPEC §5.
 
+The columns themselves are those of the registry (``lct_pipeline.columns``); this is
+what a submitted table must have of them, by record type.
+
 A table that fails here is rejected whole, before any of its content is stored:
 that is what keeps personal data out of the warehouse.
 """
@@ -10,49 +13,30 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from lct_pipeline.columns import DIMENSION_COLUMNS as DIMENSION_COLUMNS  # part of the contract
+from lct_pipeline.columns import (
+    FREE_TEXT,
+    MEASURES_TABLE,
+    NUMBERS,
+    OPTIONAL,
+    VALUES_TABLE,
+)
 from lct_pipeline.i18n import N_, Msg
 
 VALUES = "values"
 MEASURES = "measures"
 RECORD_TYPES = (VALUES, MEASURES)
 
-DIMENSION_COLUMNS = ("sex", "age_group", "vulnerable_group", "service", "institution")
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    VALUES: ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "value", "comment"),
-    MEASURES: (
-        "org_code",
-        "period",
-        "plan_code",
-        "measure_code",
-        "measure_title",
-        "responsible_institution",
-        "status",
-        "planned_budget_eur",
-        "spent_budget_eur",
-        "due_period",
-    ),
-}
+COLUMNS: dict[str, tuple[str, ...]] = {VALUES: VALUES_TABLE, MEASURES: MEASURES_TABLE}
 REQUIRED: dict[str, tuple[str, ...]] = {
-    VALUES: ("org_code", "period", "data_element", "value"),
-    MEASURES: (
-        "org_code",
-        "period",
-        "plan_code",
-        "measure_code",
-        "measure_title",
-        "status",
-        "planned_budget_eur",
-        "spent_budget_eur",
-        "due_period",
-    ),
+    record_type: tuple(c for c in columns if c not in OPTIONAL)
+    for record_type, columns in COLUMNS.items()
 }
-# Columns that hold codes (and periods): read after folding, and their letters that are
-# not ASCII named in a rejection's message (SPEC §3.2).
-CODE_COLUMNS = ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "plan_code",
-                "measure_code", "responsible_institution", "status", "due_period")  # fmt: skip
 # Every raw column the warehouse keeps, in a fixed order (values first, then measures).
 RAW_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys([*COLUMNS[VALUES], *COLUMNS[MEASURES]]))
+# Columns that hold codes (and periods): read after folding, and their letters that are
+# not ASCII named in a rejection's message (SPEC §3.2).
+CODE_COLUMNS = tuple(c for c in RAW_COLUMNS if c not in FREE_TEXT and c not in NUMBERS)
 
 FILE_REASONS = (
     "UNREADABLE_FILE",

@@ -130,9 +130,9 @@ STATUS_MEANINGS = {
     "DELAYED": N_("delayed"),
     "CANCELLED": N_("cancelled"),
 }
-VALUES_HEADER = (
-    "org_code", "period", "data_element", "meaning", *DIMENSION_COLUMNS, "value", "comment",
-)  # fmt: skip
+# The template's help column follows the data element it explains.
+_MEANING_AT = COLUMNS[VALUES].index("data_element") + 1
+VALUES_HEADER = (*COLUMNS[VALUES][:_MEANING_AT], "meaning", *COLUMNS[VALUES][_MEANING_AT:])
 MEASURES_HEADER = COLUMNS[MEASURES]
 
 # A values row as written: (data element, its members in the element's dimension order).

@@ -21,7 +21,6 @@ from lct_pipeline import freshness
 from lct_pipeline.contract import DIMENSION_COLUMNS, MEASURES, VALUES, FileProblem
 from lct_pipeline.datadocs import MissingAssets
 from lct_pipeline.i18n import dumps, render_stored
-from lct_pipeline.submissions import file_problem, raw_frame, read_org, unreported_rows
 from lct_pipeline.reading import read_submission
 from lct_pipeline.reference import Reference
 from lct_pipeline.rules import cross_row, split
@@ -29,6 +28,7 @@ from lct_pipeline.rules.checker import Checker, Outcome
 from lct_pipeline.rules.judge import Judged, judge_measures, judge_values
 from lct_pipeline.rules.precedence import REJECTION, WARNING
 from lct_pipeline.rules.withdrawn import withdrawn
+from lct_pipeline.submissions import file_problem, raw_frame, read_org, unreported_rows
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_freshness import stage_inputs
 from lct_pipeline.warehouse.tables_raw import raw_files, raw_rows, rows_of_quarter

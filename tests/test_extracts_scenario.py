@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from lct_pipeline import periods
+from lct_pipeline.columns import INDICATOR_COLUMNS, ISSUE_COLUMNS, SUBMISSION_COLUMNS
 from lct_pipeline.extracts import (
     ExtractInputs,
     RunInfo,
@@ -25,7 +26,6 @@ from lct_pipeline.extracts import (
     render_public,
 )
 from lct_pipeline.extracts.build import PUBLIC_FOLDER
-from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ISSUE_COLUMNS, SUBMISSION_COLUMNS
 from lct_pipeline.extracts.public_versions import publish
 from lct_pipeline.reference import Operand, Reference
 

@@ -15,37 +15,21 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lct_pipeline import periods
+from lct_pipeline.columns import NUMBERS, VIEWS
 from lct_pipeline.warehouse.reads import read_frame
 
-INDICATOR_COLUMNS = (
-    "indicator_code", "period", "period_type", "area_level", "area_code", "area_name",
-    "breakdown", "breakdown_value", "numerator", "denominator", "value", "target",
-    "expected_to_date", "achievement", "rag",
-)  # fmt: skip
-COMPLETENESS_COLUMNS = (
-    "period", "area_level", "area_code", "expected", "received", "on_time",
-    "completeness_pct", "timeliness_pct",
-)  # fmt: skip
-ISSUE_COLUMNS = (
-    "submission_id", "source_file", "sheet", "row_number", "column_name", "raw_value",
-    "reason_code", "message",
-)  # fmt: skip
-SUBMISSION_COLUMNS = (
-    "submission_id", "source_file", "sha256", "received_at", "org_code", "period",
-    "record_type", "status", "rows_total", "rows_accepted", "rows_rejected", "rows_warned",
-)  # fmt: skip
+# The views an extract reads; each with exactly its SPEC §8 columns.
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "indicator_values": INDICATOR_COLUMNS,
-    "reporting_completeness": COMPLETENESS_COLUMNS,
-    "rejections": ISSUE_COLUMNS,
-    "warnings": ISSUE_COLUMNS,
-    "submissions": SUBMISSION_COLUMNS,
+    name: VIEWS[name]
+    for name in (
+        "indicator_values",
+        "reporting_completeness",
+        "rejections",
+        "warnings",
+        "submissions",
+    )
 }
-NUMERIC = {
-    "numerator", "denominator", "value", "target", "expected_to_date", "achievement",
-    "expected", "received", "on_time", "completeness_pct", "timeliness_pct", "row_number",
-    "rows_total", "rows_accepted", "rows_rejected", "rows_warned",
-}  # fmt: skip
+NUMERIC = {c for columns in VIEW_COLUMNS.values() for c in columns if c in NUMBERS}
 # Rows of these views are read up to the extract's last quarter only.
 _PERIOD_FILTERED = ("indicator_values", "reporting_completeness")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from lct_pipeline.columns import AREA
 from lct_pipeline.extracts.cells import (
     LEVEL_RANK,
     Cell,
@@ -412,5 +413,5 @@ def left_out_table(plan: Plan, period: Period, reference: Reference) -> pd.DataF
             }
         )
     lines.sort(key=lambda r: (-LEVEL_RANK[r["area_level"]], r["area_code"], r["figure"]))
-    columns = ["period", "period_type", "area_level", "area_code", "area_name", "figure", "reason"]
+    columns = ["period", "period_type", *AREA, "area_name", "figure", "reason"]
     return pd.DataFrame(lines, columns=columns)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lct_pipeline.columns import ISSUE_COLUMNS, SLICE_COUNTS
 from lct_pipeline.contract import FILE_REASONS
 from lct_pipeline.extracts.inputs import submission_quarters
 from lct_pipeline.extracts.scope import Scope
@@ -23,11 +24,13 @@ REASON_ORDER = (
     "BAD_STATUS",
     "OUTLIER", "ADOPTED_GT_SUBMITTED", "SERVICES_LT_ASSISTED", "OVERSPENT",
 )  # fmt: skip
+# The view's columns led by the CSO and period a reader looks for, the slice's id last.
 ISSUE_LIST_COLUMNS = (
-    "org_code", "period", "source_file", "sheet", "row_number", "column_name", "raw_value",
-    "reason_code", "message", "submission_id",
-)  # fmt: skip
-COUNT_COLUMNS = ("rows_total", "rows_accepted", "rows_rejected", "rows_warned")
+    "org_code",
+    "period",
+    *(c for c in ISSUE_COLUMNS if c != "submission_id"),
+    "submission_id",
+)
 NO_ORG_NAME = "(no organisation: file rejected whole or unreadable org code)"
 UNKNOWN_ORG_NAME = "(not in the organisation registry)"
 
@@ -78,13 +81,13 @@ def rejections_by_cso(
     codes = reason_columns(rejections["reason_code"])
     # As dicts: a lookup per CSO and reason in a pandas index costs more than the table.
     counts = rejections.groupby(["org_code", "reason_code"]).size().to_dict()
-    sent = slices.groupby("org_code")[list(COUNT_COLUMNS)].sum().to_dict("index")
+    sent = slices.groupby("org_code")[list(SLICE_COUNTS)].sum().to_dict("index")
     files = slices.groupby("org_code")["sha256"].nunique().to_dict()
     lines = []
     for org in orgs:
         line: dict[str, object] = {"org_code": org, "org_name": _org_name(org, reference)}
         line["files"] = int(files.get(org, 0))
-        for column in COUNT_COLUMNS:
+        for column in SLICE_COUNTS:
             line[column] = int(sent[org][column]) if org in sent else 0
         for code in codes:
             line[code] = int(counts.get((org, code), 0))

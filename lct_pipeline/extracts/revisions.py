@@ -26,17 +26,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from lct_pipeline.columns import INDICATOR_COLUMNS, INDICATOR_FIGURES
 from lct_pipeline.extracts.files import MANIFEST, PREVIOUS_MANIFEST, write_extract_folder
 from lct_pipeline.faults import checkpoint
 
 REVISIONS = "revisions"
 CHANGES = "changes"  # the table: lct_<label>_<audience>_changes.csv, sheet "changes"
 CHANGES_TITLE = "Figures changed since the previous version"
-# What names one figure of an indicators table.
-KEY = (
-    "indicator_code", "indicator_name", "period", "period_type", "area_level", "area_code",
-    "area_name", "breakdown", "breakdown_value",
-)  # fmt: skip
+# What names one figure of an indicators table: the view's columns that are not figures,
+# with the indicator's name beside its code.
+_NAMING = tuple(c for c in INDICATOR_COLUMNS if c not in INDICATOR_FIGURES)
+KEY = (_NAMING[0], "indicator_name", *_NAMING[1:])
 CHANGE_COLUMNS = (*KEY, "figure", "old", "new")
 CAUSE = "caused_by"
 # The manifest fields a rebuild writes (beside the run's): a clean run's version is 1.

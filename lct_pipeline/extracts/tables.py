@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lct_pipeline.columns import INDICATOR_COLUMNS, REPORTING_COUNTS, TARGET_COLUMNS
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
-from lct_pipeline.extracts.inputs import INDICATOR_COLUMNS, ExtractInputs
+from lct_pipeline.extracts.inputs import ExtractInputs
 from lct_pipeline.extracts.scope import CUMULATIVE, Scope
 from lct_pipeline.reference import Reference
 
 NATIONAL = "NATIONAL"
 LEVEL_ORDER = {"NATIONAL": 0, "REGION": 1, "MUNICIPALITY": 2, "ORG": 3}
 RAGS = ("GREEN", "AMBER", "RED")
-HEADLINE_COLUMNS = (
-    "indicator_code", "indicator_name", "value", "target", "expected_to_date", "achievement",
-    "rag",
-)  # fmt: skip
+HEADLINE_COLUMNS = ("indicator_code", "indicator_name", "value", *TARGET_COLUMNS)
 CUMULATIVE_COLUMN = "cumulative_value"
-REPORTING_COUNTS = ("expected", "received", "on_time")
 
 
 def scoped_indicators(frame: pd.DataFrame, scope: Scope, *, cumulative: bool) -> pd.DataFrame:

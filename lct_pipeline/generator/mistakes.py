@@ -13,10 +13,11 @@ import random
 from dataclasses import dataclass
 
 from lct_pipeline import periods
+from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.generator.data import History, Profile
 from lct_pipeline.generator.formats import Format, Row, Table, member_text, period_text
 from lct_pipeline.generator.network import Network
-from lct_pipeline.generator.tables import DIMENSIONS, M, V
+from lct_pipeline.generator.tables import M, V
 from lct_pipeline.generator.words import in_script
 from lct_pipeline.normalise import parse_number
 from lct_pipeline.reference import Reference
@@ -203,7 +204,7 @@ def _bad_dimension(spot: Spot, t: Table, row: Row) -> list[Row]:
         known = spot.catalogue.dimensions[dim]
         row.cells[V[dim]] = spot.choose(b for b in _BAD_MEMBERS[dim] if known.member(b) is None)
     else:  # a dimension the element does not use, filled in
-        dim = spot.rng.choice([d for d in DIMENSIONS if d not in used])
+        dim = spot.rng.choice([d for d in DIMENSION_COLUMNS if d not in used])
         member = spot.rng.choice(spot.catalogue.dimensions[dim].members[:-1])
         row.cells[V[dim]] = member_text(dim, member, spot.profile.dim_style)
     return spot.reject(t, row, dim, "BAD_DIMENSION")

@@ -21,7 +21,6 @@ from lct_pipeline.reference import Reference
 
 V = {c: i for i, c in enumerate(COLUMNS[VALUES])}
 M = {c: i for i, c in enumerate(COLUMNS[MEASURES])}
-DIMENSIONS = ("sex", "age_group", "vulnerable_group", "service", "institution")
 # A word of three letters or more with a non-ASCII one: what encoding detection relies on.
 _LOCAL_WORD = re.compile(r"(?=[^\W\d_]{3})[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
 _LOCAL_COMMENTS = tuple(c for c in COMMENTS if not c.isascii())

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline import periods
+from lct_pipeline.columns import INDICATOR_KEY, INDICATOR_SUMS
 from lct_pipeline.indicators.inputs import Inputs, org_areas
 from lct_pipeline.indicators.parts import (
     TOTAL_BREAKDOWN,
@@ -31,19 +32,8 @@ from lct_pipeline.reference import Indicator, Operand, Reference
 AREA_KEYS = ["area_level", "area_code"]
 WINDOW_KEYS = ["period_type", "period", "quarters_covered"]
 ROW_KEYS = [*WINDOW_KEYS, *AREA_KEYS, "breakdown", "breakdown_value"]
-COLUMNS = [
-    "indicator_code",
-    "period_type",
-    "period",
-    "area_level",
-    "area_code",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "quarters_covered",
-]
+# An indicator row before targets.py adds its target, achievement and RAG.
+COLUMNS = [*INDICATOR_KEY, *INDICATOR_SUMS, "quarters_covered"]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from lct_pipeline.columns import REPORTING_COUNTS
 from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.indicators.inputs import Inputs
 from lct_pipeline.indicators.reporting import org_reporting
@@ -25,7 +26,6 @@ UNKNOWN = "U"
 ALWAYS = ""
 PART_KEYS = ["period", "operand", "org_code", "breakdown", "breakdown_value", "due_period"]
 PART_COLUMNS = [*PART_KEYS, "value"]
-REPORTING_COUNTS = ("expected", "received", "on_time")
 _MEASURE_QUANTITIES = ("due", "completed_due", "spent_budget_eur", "planned_budget_eur")
 
 

@@ -12,12 +12,13 @@ from datetime import datetime, time, timedelta
 
 import pandas as pd
 
+from lct_pipeline.columns import COMPLETENESS_COLUMNS, COMPLETENESS_KEY, REPORTING_COUNTS
 from lct_pipeline.indicators.inputs import Inputs, org_areas
 from lct_pipeline.periods import reporting_deadline
 from lct_pipeline.reference import Reference
 
-COUNTS = ["expected", "received", "on_time"]
-COLUMNS = ["period", "area_level", "area_code", *COUNTS, "completeness_pct", "timeliness_pct"]
+COUNTS = list(REPORTING_COUNTS)
+COLUMNS = list(COMPLETENESS_COLUMNS)
 
 
 def _deadline_passed_after(period: str) -> datetime:
@@ -63,7 +64,7 @@ def completeness(
     orgs = orgs[orgs["period"] == period]
     by_area = (
         orgs.merge(org_areas(reference), on="org_code")
-        .groupby(["period", "area_level", "area_code"], as_index=False)[COUNTS]
+        .groupby(list(COMPLETENESS_KEY), as_index=False)[COUNTS]
         .sum()
     )
     by_area[COUNTS] = by_area[COUNTS].astype(int)

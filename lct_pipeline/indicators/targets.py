@@ -20,7 +20,6 @@ AMBER_AT = 0.6
 # Achievement is compared at 9 decimals, so that 0.9 reached through floating point
 # (36 / 40, 100 × 9 / 20 / 50) is GREEN as a person computing it would expect.
 _DECIMALS = 9
-TARGET_COLUMNS = ["target", "expected_to_date", "achievement", "rag"]
 
 
 def rag(achievement: float | None) -> str | None:

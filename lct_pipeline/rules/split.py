@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from lct_pipeline.columns import ISSUE_COLUMNS, MEASURES_TABLE, VALUE_COLUMNS
 from lct_pipeline.contract import CODE_COLUMNS, DIMENSION_COLUMNS
 from lct_pipeline.i18n import Msg, dumps, fields
 from lct_pipeline.normalise import not_ascii
@@ -29,6 +30,22 @@ if TYPE_CHECKING:
 ACCEPTED, PARTIAL, REJECTED, SUPERSEDED = "accepted", "partial", "rejected", "superseded"
 SLICE_KEY = ("org_code", "period", "record_type")
 COMMENT_LIMIT = 500  # characters of a comment that are kept (SPEC §3.3)
+# The prepared column (rules/prepare.py) that holds each submitted column as read.
+_READ_AS = {
+    "org_code": "org",
+    "period": "period_norm",
+    "data_element": "element",
+    **{name: f"{name}_key" for name in DIMENSION_COLUMNS},
+    "value": "value_number",
+    "plan_code": "plan",
+    "measure_code": "measure",
+    "measure_title": "title",
+    "responsible_institution": "institution_code",
+    "status": "status_code",
+    "planned_budget_eur": "planned_number",
+    "spent_budget_eur": "spent_number",
+    "due_period": "due_period_norm",
+}
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_]{0,23}")
 
 
@@ -110,11 +127,7 @@ def staged_values(rows: pd.DataFrame, kept: pd.Series) -> pd.DataFrame:
             "submission_id": kept_rows["submission_id"],
             "sheet": kept_rows["sheet"],
             "row_number": kept_rows["row_number"],
-            "org_code": kept_rows["org"],
-            "period": kept_rows["period_norm"],
-            "data_element": kept_rows["element"],
-            **{name: kept_rows[f"{name}_key"] for name in DIMENSION_COLUMNS},
-            "value": kept_rows["value_number"],
+            **{name: kept_rows[_READ_AS[name]] for name in VALUE_COLUMNS},
             "is_total": kept_rows["is_total"],
             "comment": kept_rows["comment"].str.slice(0, COMMENT_LIMIT),
         }
@@ -130,16 +143,7 @@ def staged_measures(rows: pd.DataFrame, kept: pd.Series) -> pd.DataFrame:
             "submission_id": kept_rows["submission_id"],
             "sheet": kept_rows["sheet"],
             "row_number": kept_rows["row_number"],
-            "org_code": kept_rows["org"],
-            "period": kept_rows["period_norm"],
-            "plan_code": kept_rows["plan"],
-            "measure_code": kept_rows["measure"],
-            "measure_title": kept_rows["title"],
-            "responsible_institution": kept_rows["institution_code"],
-            "status": kept_rows["status_code"],
-            "planned_budget_eur": kept_rows["planned_number"],
-            "spent_budget_eur": kept_rows["spent_number"],
-            "due_period": kept_rows["due_period_norm"],
+            **{name: kept_rows[_READ_AS[name]] for name in MEASURES_TABLE},
         }
     )
     return frame.reset_index(drop=True)
@@ -211,16 +215,4 @@ def issues(
                 "severity": rule.severity,
             }
         )
-    columns = [
-        "submission_id",
-        "source_file",
-        "sheet",
-        "row_number",
-        "column_name",
-        "raw_value",
-        "reason_code",
-        "message",
-        "message_key",
-        "severity",
-    ]
-    return pd.DataFrame(lines, columns=columns)
+    return pd.DataFrame(lines, columns=[*ISSUE_COLUMNS, "message_key", "severity"])

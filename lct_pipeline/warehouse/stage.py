@@ -12,7 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lct_pipeline import periods
-from lct_pipeline.contract import COLUMNS, DIMENSION_COLUMNS, MEASURES, VALUES
+from lct_pipeline.columns import MEASURES_TABLE, VALUE_COLUMNS
+from lct_pipeline.contract import MEASURES, VALUES
 from lct_pipeline.reference import Reference
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_star import (
@@ -27,9 +28,6 @@ from lct_pipeline.warehouse.tables_star import (
 )
 from lct_pipeline.warehouse.tables_validated import slices, staged_measures, staged_values
 from lct_pipeline.warehouse.writes import replace_partition, upsert
-
-VALUE_COLUMNS = ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "value")
-MEASURE_COLUMNS = COLUMNS[MEASURES]
 
 
 def upsert_dimensions(conn: sa.Connection, reference: Reference, current_period: str) -> None:
@@ -160,6 +158,6 @@ def load_current_measures(
     """Replace quarter ``period``'s rows of ``fact_measures`` with its current snapshots."""
     with engine.begin() as conn:
         upsert_dimensions(conn, reference, current)
-        frame = read_frame(conn, _current(staged_measures, MEASURES, period, MEASURE_COLUMNS))
+        frame = read_frame(conn, _current(staged_measures, MEASURES, period, MEASURES_TABLE))
         replace_partition(conn, fact_measures, fact_measures.c.period == period, frame)
     return frame

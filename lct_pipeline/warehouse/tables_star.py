@@ -10,8 +10,23 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lct_pipeline.contract import DIMENSION_COLUMNS
+from lct_pipeline.columns import (
+    COMPLETENESS_COLUMNS,
+    COMPLETENESS_KEY,
+    INDICATOR_FIGURES,
+    INDICATOR_KEY,
+    MEASURES_TABLE,
+    PERCENTAGES,
+    VALUE_COLUMNS,
+    stored,
+)
 from lct_pipeline.warehouse.metadata import metadata
+
+
+def _period_first(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A fact table's columns lead with the period it is replaced by (SPEC §6)."""
+    return ("period", *(n for n in names if n != "period"))
+
 
 # ORG rows are areas too (parent: the municipality), so that every indicator row
 # finds its name with one join whatever its level.
@@ -87,11 +102,7 @@ fact_values = sa.Table(
     sa.Column("submission_id", sa.String(120), primary_key=True),
     sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
     sa.Column("row_number", sa.Integer, primary_key=True),
-    sa.Column("period", sa.String(6), nullable=False),
-    sa.Column("org_code", sa.String(32), nullable=False),
-    sa.Column("data_element", sa.String(64), nullable=False),
-    *(sa.Column(d, sa.String(32)) for d in DIMENSION_COLUMNS),
-    sa.Column("value", sa.Float, nullable=False),
+    *stored(_period_first(VALUE_COLUMNS)),
     sa.Column("is_total", sa.Boolean, nullable=False),
     # Whether the row is the element's value under SPEC §7: detail rows always,
     # a total row only where its slice has no detail rows for the element.
@@ -109,16 +120,7 @@ fact_measures = sa.Table(
     sa.Column("submission_id", sa.String(120), primary_key=True),
     sa.Column("sheet", sa.Text, primary_key=True, server_default=""),
     sa.Column("row_number", sa.Integer, primary_key=True),
-    sa.Column("period", sa.String(6), nullable=False),
-    sa.Column("org_code", sa.String(32), nullable=False),
-    sa.Column("plan_code", sa.Text, nullable=False),
-    sa.Column("measure_code", sa.Text, nullable=False),
-    sa.Column("measure_title", sa.Text, nullable=False),
-    sa.Column("responsible_institution", sa.String(32)),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("planned_budget_eur", sa.Float, nullable=False),
-    sa.Column("spent_budget_eur", sa.Float, nullable=False),
-    sa.Column("due_period", sa.String(6), nullable=False),
+    *stored(_period_first(MEASURES_TABLE)),
     sa.Index("ix_fact_measures_period", "period"),
     sa.Index("ix_fact_measures_org_period", "org_code", "period"),
 )
@@ -127,20 +129,8 @@ fact_measures = sa.Table(
 fact_indicator_values = sa.Table(
     "fact_indicator_values",
     metadata,
-    sa.Column("indicator_code", sa.String(16), primary_key=True),
-    sa.Column("period_type", sa.String(4), primary_key=True),
-    sa.Column("period", sa.String(6), primary_key=True),
-    sa.Column("area_level", sa.String(16), primary_key=True),
-    sa.Column("area_code", sa.String(32), primary_key=True),
-    sa.Column("breakdown", sa.String(32), primary_key=True),
-    sa.Column("breakdown_value", sa.String(32), primary_key=True),
-    sa.Column("numerator", sa.Float),
-    sa.Column("denominator", sa.Float),
-    sa.Column("value", sa.Float),
-    sa.Column("target", sa.Float),
-    sa.Column("expected_to_date", sa.Float),
-    sa.Column("achievement", sa.Float),
-    sa.Column("rag", sa.String(5)),
+    *stored(INDICATOR_KEY, key=INDICATOR_KEY),
+    *stored(INDICATOR_FIGURES, nullable=INDICATOR_FIGURES),
     # Quarters whose data the row combines (1 for Q; year to date for Y; all for CUM).
     sa.Column("quarters_covered", sa.Integer, nullable=False),
     sa.Index("ix_fact_indicator_values_period_level", "period", "area_level"),
@@ -150,14 +140,7 @@ fact_indicator_values = sa.Table(
 fact_reporting_completeness = sa.Table(
     "fact_reporting_completeness",
     metadata,
-    sa.Column("period", sa.String(6), primary_key=True),
-    sa.Column("area_level", sa.String(16), primary_key=True),
-    sa.Column("area_code", sa.String(32), primary_key=True),
-    sa.Column("expected", sa.Integer, nullable=False),
-    sa.Column("received", sa.Integer, nullable=False),
-    sa.Column("on_time", sa.Integer, nullable=False),
-    sa.Column("completeness_pct", sa.Float),
-    sa.Column("timeliness_pct", sa.Float),
+    *stored(COMPLETENESS_COLUMNS, key=COMPLETENESS_KEY, nullable=PERCENTAGES),
     sa.Index("ix_fact_reporting_completeness_area", "area_code"),
 )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lct_pipeline.contract import DIMENSION_COLUMNS
+from lct_pipeline.columns import MEASURES_TABLE, VALUE_COLUMNS, stored
 from lct_pipeline.warehouse.metadata import metadata
 
 # One row per slice: (file, org, period, record type); a file rejected whole is
@@ -48,13 +48,9 @@ staged_values = sa.Table(
     sa.Column("partition_period", sa.String(6), nullable=False, index=True),
     sa.Column("sheet", sa.Text, nullable=False, server_default=""),
     sa.Column("row_number", sa.Integer, nullable=False),
-    sa.Column("org_code", sa.String(32), nullable=False),
-    sa.Column("period", sa.String(6), nullable=False),
-    sa.Column("data_element", sa.String(64), nullable=False),
-    *(sa.Column(d, sa.String(32)) for d in DIMENSION_COLUMNS),
-    sa.Column("value", sa.Float, nullable=False),
+    *stored(VALUE_COLUMNS),
     sa.Column("is_total", sa.Boolean, nullable=False),
-    sa.Column("comment", sa.Text),
+    *stored(["comment"]),
 )
 
 staged_measures = sa.Table(
@@ -64,16 +60,7 @@ staged_measures = sa.Table(
     sa.Column("partition_period", sa.String(6), nullable=False, index=True),
     sa.Column("sheet", sa.Text, nullable=False, server_default=""),
     sa.Column("row_number", sa.Integer, nullable=False),
-    sa.Column("org_code", sa.String(32), nullable=False),
-    sa.Column("period", sa.String(6), nullable=False),
-    sa.Column("plan_code", sa.Text, nullable=False),
-    sa.Column("measure_code", sa.Text, nullable=False),
-    sa.Column("measure_title", sa.Text, nullable=False),
-    sa.Column("responsible_institution", sa.String(32)),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("planned_budget_eur", sa.Float, nullable=False),
-    sa.Column("spent_budget_eur", sa.Float, nullable=False),
-    sa.Column("due_period", sa.String(6), nullable=False),
+    *stored(MEASURES_TABLE),
 )
 
 # Rejections and warnings (SPEC §5, §8); row_number is NULL for a file-level rejection.

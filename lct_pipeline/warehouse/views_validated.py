@@ -2,21 +2,27 @@
 
 Plain SQL that SQLite and PostgreSQL both run. A file rejected whole shows as a
 submission with empty org and period and one rejection with an empty row_number.
+Their columns are listed in ``lct_pipeline.columns``.
 """
 
-_ISSUES = """
-SELECT submission_id, source_file, sheet, row_number, column_name, raw_value,
-       reason_code, message
+from __future__ import annotations
+
+from lct_pipeline.warehouse.views_columns import select
+
+
+def _issues(view: str, severity: str) -> str:
+    return f"""
+{select(view)}
 FROM row_issues
 WHERE severity = '{severity}'
 """
 
+
 VIEWS: dict[str, str] = {
-    "submissions": """
-SELECT submission_id, source_file, sha256, received_at, org_code, period, record_type,
-       status, rows_total, rows_accepted, rows_rejected, rows_warned
+    "submissions": f"""
+{select("submissions")}
 FROM slices
 """,
-    "rejections": _ISSUES.format(severity="rejection"),
-    "warnings": _ISSUES.format(severity="warning"),
+    "rejections": _issues("rejections", "rejection"),
+    "warnings": _issues("warnings", "warning"),
 }
