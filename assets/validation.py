@@ -6,6 +6,7 @@ import pandas as pd
 from assets.ingestion import raw_submissions
 from assets.metadata import markdown_table
 from assets.partitions import quarter_of, quarterly_partitions
+from lct_pipeline import freshness
 from lct_pipeline.columns import SUBMISSION_COLUMNS
 from lct_pipeline.contract import MEASURES, VALUES
 from lct_pipeline.rules.precedence import REJECTION, REJECTIONS, WARNING, WARNINGS
@@ -176,6 +177,26 @@ def _file_check(issues: pd.DataFrame) -> dg.AssetCheckResult:
     )
 
 
+def history_read(period: str) -> dict[str, dg.MetadataValue]:
+    """The history OUTLIER compares with: ``data_values`` of the quarters before.
+
+    Metadata, not an edge of the asset graph, because Dagster 1.13 has no way to draw it:
+    ``data_values`` is built from this asset, so an edge back to it closes a cycle that
+    no job accepts, and an asset may depend on its own earlier partitions only when they
+    are time windows, which quarter keys (SPEC §10) are not. The freshness sensor runs a
+    quarter again when this history changes (``freshness.reads``).
+    """
+    first, last = freshness.reads(freshness.VALIDATION, period)
+    if first > last:
+        quarters = "none: the programme's first quarter"
+    else:
+        quarters = first if first == last else f"{first} to {last}"
+    return {
+        "history": dg.MetadataValue.asset(dg.AssetKey("data_values")),
+        "history_quarters": dg.MetadataValue.text(quarters),
+    }
+
+
 @dg.asset(
     partitions_def=quarterly_partitions,
     group_name="validation",
@@ -196,6 +217,8 @@ def validated_submissions(
     Each row is accepted or rejected with a reason code and a message the CSO can act
     on; accepted rows may carry warnings. For each CSO, period and record type the
     latest submission with accepted rows is current; earlier ones stay as superseded.
+    OUTLIER compares a value with the CSO's current values of the four quarters before
+    (metadata ``history``).
     """
     period = quarter_of(context)
     engine = warehouse.get_engine()
@@ -231,6 +254,7 @@ def validated_submissions(
             slices[list(PREVIEW)], whole="the warehouse view submissions"
         ),
     }
+    metadata |= history_read(period)
     if validation.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(validation.data_docs))
     if validation.data_docs_problem is not None:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import dagster as dg
 import openpyxl
+import pytest
 import sqlalchemy as sa
 
 from assets.feedback import cso_feedback
 from assets.ingestion import raw_submissions
-from assets.validation import validated_submissions
+from assets.partitions import quarterly_partitions
+from assets.validation import history_read, validated_submissions
 from resources import build_resources
 
 HEADER = "org_code,period,data_element,sex,age_group,value"
@@ -116,6 +118,9 @@ def test_validation_results_show_as_asset_checks_and_metadata(workspace):
     assert rerun["every_row_accounted_for"].metadata == accounted.metadata
 
     assert metadata["dagster/row_count"].value == 1
+    # The history OUTLIER read, shown where the asset graph cannot draw it.
+    assert metadata["history"].value == dg.AssetKey("data_values")
+    assert metadata["history_quarters"].value == "2012Q4"
     # Two rows of cso02 and the one row of cso03, rejected whole with its file.
     assert (metadata["rows_accepted"].value, metadata["rows_rejected"].value) == (1, 3)
     assert "| rejection | BAD_DIMENSION | 1 |" in metadata["reason_codes"].value
@@ -249,3 +254,35 @@ def test_without_the_data_docs_packages_the_quarter_is_stored_and_no_cdn_page_is
     assert metadata["rows_accepted"].value == 1
     assert "npm ci" in metadata["data_docs"].value
     assert not (workspace.data_docs / "2013Q1").exists()
+
+
+def test_the_history_a_quarter_reads_is_named_for_every_quarter():
+    assert history_read("2012Q4")["history_quarters"].value == "none: the programme's first quarter"
+    assert history_read("2013Q2")["history_quarters"].value == "2012Q4 to 2013Q1"
+    assert history_read("2014Q3")["history_quarters"].value == "2013Q3 to 2014Q2"
+
+
+def test_the_history_cannot_be_an_edge_of_the_asset_graph():
+    """Why ``history_read`` is metadata: the day Dagster accepts one of these, declare it."""
+    keys = quarterly_partitions.get_partition_keys()
+    later = dg.StaticPartitionMapping({q: keys[i + 1 : i + 5] for i, q in enumerate(keys[:-1])})
+
+    @dg.asset(
+        partitions_def=quarterly_partitions, deps=[dg.AssetDep("values", partition_mapping=later)]
+    )
+    def validated(): ...
+
+    @dg.asset(partitions_def=quarterly_partitions, deps=[validated])
+    def values(): ...
+
+    through_values = dg.Definitions(assets=[validated, values])
+    with pytest.raises(Exception, match="Circular dependencies"):
+        through_values.resolve_implicit_global_asset_job_def()
+
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="time-partitioned"):
+
+        @dg.asset(
+            partitions_def=quarterly_partitions,
+            deps=[dg.AssetDep("own", partition_mapping=later)],
+        )
+        def own(): ...
