@@ -54,6 +54,8 @@ CODE_COLUMNS = ("org_code", "period", "data_element", *DIMENSION_COLUMNS, "plan_
 # Every raw column the warehouse keeps, in a fixed order (values first, then measures).
 RAW_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys([*COLUMNS[VALUES], *COLUMNS[MEASURES]]))
 
+COMMENT_LIMIT = 500  # characters of a comment that are kept (SPEC §3.3)
+
 FILE_REASONS = (
     "UNREADABLE_FILE",
     "EMPTY_FILE",

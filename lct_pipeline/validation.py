@@ -28,6 +28,7 @@ from lct_pipeline.rules import cross_row, split
 from lct_pipeline.rules.checker import Checker, Outcome
 from lct_pipeline.rules.judge import Judged, judge_measures, judge_values
 from lct_pipeline.rules.precedence import REJECTION, WARNING
+from lct_pipeline.rules.prepare import file_slice_id
 from lct_pipeline.rules.withdrawn import withdrawn
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_freshness import stage_inputs
@@ -194,7 +195,7 @@ def _rejected_files(conn: sa.Connection, period: str) -> tuple[pd.DataFrame, pd.
         .where(raw_files.c.reason_code.is_not(None), raw_files.c.home_period == period)
         .order_by(raw_files.c.source_file),
     )
-    ids = files["sha256"].map(split.file_slice_id)
+    ids = files["sha256"].map(file_slice_id)
     file_slices = pd.DataFrame(
         {
             "submission_id": ids,
