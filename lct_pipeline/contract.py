@@ -38,6 +38,8 @@ RAW_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys([*COLUMNS[VALUES], *COLUMNS[M
 # not ASCII named in a rejection's message (SPEC §3.2).
 CODE_COLUMNS = tuple(c for c in RAW_COLUMNS if c not in FREE_TEXT and c not in NUMBERS)
 
+COMMENT_LIMIT = 500  # characters of a comment that are kept (SPEC §3.3)
+
 FILE_REASONS = (
     "UNREADABLE_FILE",
     "EMPTY_FILE",

@@ -39,6 +39,11 @@ def index(period: str) -> int:
     return int(period[:4]) * 4 + int(period[5]) - 1
 
 
+def quarter_number(period: str) -> int:
+    """``2013Q1`` -> ``20131``: quarters compare as numbers and still read as quarters."""
+    return int(period[:4]) * 10 + int(period[5])
+
+
 def from_index(i: int) -> str:
     return f"{i // 4}Q{i % 4 + 1}"
 

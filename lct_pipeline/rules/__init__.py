@@ -3,7 +3,8 @@
 Rows of one record type go through these modules, in this order:
 
 - ``prepare``: raw text into typed helper columns (codes, quarters as numbers, numbers,
-  what the registry and the catalogue say about the row's organisation and element);
+  what the registry and the catalogue say about the row's organisation and element,
+  its slice's ``submission_id``);
 - ``suites``: the rules, generated from the catalogue and the registry, each an
   expectation with its reason code and message; *row rules* judge a row on its own,
   *slice rules* (totals against accepted detail rows, and every warning) run on the

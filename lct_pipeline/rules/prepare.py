@@ -2,13 +2,17 @@
 
 The raw text stays as it was typed, for messages; beside it each row gets its
 codes as the reference data knows them, its quarter as a number, its numbers
-parsed, and what the registry and the catalogue say about its organisation and
-data element (active quarters, dimensions used, largest plausible value).
+parsed, what the registry and the catalogue say about its organisation and
+data element (active quarters, dimensions used, largest plausible value), and the
+``submission_id`` of its slice (one file's rows for one org, record type and period).
 Nothing here decides whether a row is good: that is the suites' job, so every
 rule shows in Great Expectations and its Data Docs.
 """
 
 from __future__ import annotations
+
+import hashlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -22,14 +26,40 @@ from lct_pipeline.normalise import (
     parse_numbers,
     slice_label,
 )
-from lct_pipeline.periods import parse_period
+from lct_pipeline.periods import parse_period, quarter_number
 from lct_pipeline.reference import TOTAL, Dimension, Reference
-from lct_pipeline.rules.split import slice_ids
+
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9_]{0,23}")
 
 
-def quarter_number(period: str) -> int:
-    """``2013Q1`` -> ``20131``: quarters compare as numbers and still read as quarters."""
-    return int(period[:4]) * 10 + int(period[5])
+def _id_part(text: str) -> str:
+    """A code as it is; anything else readable but unambiguous (its text's hash added)."""
+    if not text:
+        return "-"
+    if _CODE.fullmatch(text):
+        return text
+    readable = re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")[:16]
+    return f"{readable}~{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+
+
+def slice_id(sha256: str, record_type: str, org: str, period: str) -> str:
+    """``9f2c41d07a3b:values:CSO12:2013Q1``: a slice's readable, stable submission_id."""
+    return f"{sha256[:12]}:{record_type}:{_id_part(org)}:{_id_part(period)}"
+
+
+def file_slice_id(sha256: str) -> str:
+    """The submission_id of a file rejected whole."""
+    return f"{sha256[:12]}:file"
+
+
+def slice_ids(frame: pd.DataFrame) -> pd.Series:
+    """The submission_id of every row, from sha256, record_type, slice_org and slice_period."""
+    columns = ["sha256", "record_type", "slice_org", "slice_period"]
+    # Groups are numbered in order of first appearance, as drop_duplicates keeps them.
+    codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    firsts = frame[columns].drop_duplicates().itertuples(index=False, name=None)
+    ids = np.array([slice_id(*key) for key in firsts], dtype=object)
+    return pd.Series(ids[codes], index=frame.index, dtype=object)
 
 
 def quarter_numbers(periods: pd.Series) -> pd.Series:

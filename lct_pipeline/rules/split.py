@@ -10,8 +10,6 @@ replaces good data.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lct_pipeline.columns import ISSUE_COLUMNS, MEASURES_TABLE, VALUE_COLUMNS
-from lct_pipeline.contract import CODE_COLUMNS, DIMENSION_COLUMNS
+from lct_pipeline.contract import CODE_COLUMNS, COMMENT_LIMIT, DIMENSION_COLUMNS
 from lct_pipeline.i18n import Msg, dumps, fields
 from lct_pipeline.normalise import not_ascii
 from lct_pipeline.rules.precedence import ABOUT_THE_FILE, NO_RULE, REJECTION
@@ -29,7 +27,6 @@ if TYPE_CHECKING:
 
 ACCEPTED, PARTIAL, REJECTED, SUPERSEDED = "accepted", "partial", "rejected", "superseded"
 SLICE_KEY = ("org_code", "period", "record_type")
-COMMENT_LIMIT = 500  # characters of a comment that are kept (SPEC §3.3)
 # The prepared column (rules/prepare.py) that holds each submitted column as read.
 _READ_AS = {
     "org_code": "org",
@@ -46,37 +43,6 @@ _READ_AS = {
     "spent_budget_eur": "spent_number",
     "due_period": "due_period_norm",
 }
-_CODE = re.compile(r"[A-Z0-9][A-Z0-9_]{0,23}")
-
-
-def _id_part(text: str) -> str:
-    """A code as it is; anything else readable but unambiguous (its text's hash added)."""
-    if not text:
-        return "-"
-    if _CODE.fullmatch(text):
-        return text
-    readable = re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")[:16]
-    return f"{readable}~{hashlib.sha256(text.encode()).hexdigest()[:6]}"
-
-
-def slice_id(sha256: str, record_type: str, org: str, period: str) -> str:
-    """``9f2c41d07a3b:values:CSO12:2013Q1``: a slice's readable, stable submission_id."""
-    return f"{sha256[:12]}:{record_type}:{_id_part(org)}:{_id_part(period)}"
-
-
-def file_slice_id(sha256: str) -> str:
-    """The submission_id of a file rejected whole."""
-    return f"{sha256[:12]}:file"
-
-
-def slice_ids(frame: pd.DataFrame) -> pd.Series:
-    """The submission_id of every row, from sha256, record_type, slice_org and slice_period."""
-    columns = ["sha256", "record_type", "slice_org", "slice_period"]
-    # Groups are numbered in order of first appearance, as drop_duplicates keeps them.
-    codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-    firsts = frame[columns].drop_duplicates().itertuples(index=False, name=None)
-    ids = np.array([slice_id(*key) for key in firsts], dtype=object)
-    return pd.Series(ids[codes], index=frame.index, dtype=object)
 
 
 def slice_table(rows: pd.DataFrame, rejected: pd.Series, warned: pd.Series) -> pd.DataFrame:

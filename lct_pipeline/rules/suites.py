@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lct_pipeline import periods
-from lct_pipeline.contract import DIMENSION_COLUMNS, REQUIRED
+from lct_pipeline.contract import COMMENT_LIMIT, DIMENSION_COLUMNS, REQUIRED
 from lct_pipeline.i18n import N_, Msg
+from lct_pipeline.periods import quarter_number
 from lct_pipeline.reference import TOTAL, Reference
 from lct_pipeline.rules.cross_row import CONSISTENCY, OUTLIER_FACTOR, OUTLIER_FLOOR
 from lct_pipeline.rules.precedence import REJECTION, REJECTIONS, WARNING, WARNINGS
-from lct_pipeline.rules.prepare import quarter_number
-from lct_pipeline.rules.split import COMMENT_LIMIT
 
 _LISTED = 20  # codes listed in a message; beyond that the message points to the reference
 
