@@ -24,6 +24,11 @@ from lct_pipeline.files import atomic_write_bytes, sha256_hex
 FOLDER = ".made_from"
 
 
+def charts_folder(root: Path, name: str) -> Path:
+    """Where the report of extract ``name`` keeps its charts (``charts.ChartCache``)."""
+    return Path(root) / FOLDER / "charts" / name
+
+
 def _record(root: Path, name: str) -> Path:
     return Path(root) / FOLDER / f"{name}.json"
 

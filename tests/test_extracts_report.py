@@ -112,3 +112,42 @@ def test_the_rejections_chart_is_the_one_matplotlib_draws_with_every_bar_s_limit
 
     monkeypatch.setattr(charts, "_limits_from_bars_given", every_bar)
     assert charts.rejections_chart(by_cso, codes) == fast
+
+
+def test_a_report_takes_its_charts_from_its_cache_until_their_figures_change(
+    reference, tmp_path, monkeypatch
+):
+    """A refresh that leaves a report's charts as they were does not draw them again, and
+    the report is the same byte for byte; the folder keeps only the charts it shows."""
+    from lct_pipeline.extracts import charts
+
+    inputs, scope = hand_inputs(reference), quarter_scope("2013Q1")
+    drawn = render_extract(inputs, scope, reference, RUN).files["lct_2013Q1_report.html"]
+    cache = tmp_path / "charts"
+    first = render_extract(inputs, scope, reference, RUN, chart_cache=charts.ChartCache(cache))
+    assert first.files["lct_2013Q1_report.html"] == drawn
+    kept = sorted(p.name for p in cache.iterdir())
+    assert len(kept) == 2  # the trends and the rejections
+
+    def no_drawing(*args):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(charts, "_TREND_CHARTS", type(charts._TREND_CHARTS)())
+    monkeypatch.setattr(charts, "_trend_chart", no_drawing)
+    monkeypatch.setattr(charts, "_rejections_chart", no_drawing)
+    again = charts.ChartCache(cache)
+    report = render_extract(inputs, scope, reference, RUN, chart_cache=again)
+    assert report.files["lct_2013Q1_report.html"] == drawn
+    again.prune()
+    assert sorted(p.name for p in cache.iterdir()) == kept
+
+    # Other rejections: that chart is drawn again, and the one it replaces removed.
+    monkeypatch.undo()
+    rejected = inputs.rejections.iloc[:-1]
+    changed = dataclasses.replace(inputs, rejections=rejected)
+    fresh = charts.ChartCache(cache)
+    html = render_extract(changed, scope, reference, RUN, chart_cache=fresh).files
+    assert html["lct_2013Q1_report.html"] != drawn
+    fresh.prune()
+    now = sorted(p.name for p in cache.iterdir())
+    assert len(now) == 2 and len(set(now) & set(kept)) == 1

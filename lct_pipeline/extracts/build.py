@@ -20,6 +20,7 @@ from lct_pipeline import made_from
 from lct_pipeline.extracts import public_versions, revisions, tables
 from lct_pipeline.extracts.audit import PublicTable
 from lct_pipeline.extracts.cells import TOTAL_BREAKDOWN
+from lct_pipeline.extracts.charts import ChartCache
 from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
 from lct_pipeline.extracts.inputs import ExtractInputs, submission_quarters
 from lct_pipeline.extracts.public import (
@@ -256,9 +257,11 @@ def render_extract(
     *,
     inputs_used: list[InputFile] | None = None,
     folder: Path | None = None,
+    chart_cache: ChartCache | None = None,
 ) -> Extract:
     """Every internal file of the extract, in memory. ``inputs_used``: ``input_files``;
-    ``folder``: where its earlier versions are (none: a first version)."""
+    ``folder``: where its earlier versions are (none: a first version); ``chart_cache``:
+    where its report's charts were kept when last drawn (none: drawn)."""
     quarters = inputs.slice_quarters
     used = input_files(inputs.submissions, scope, quarters) if inputs_used is None else inputs_used
     internal = internal_sheets(inputs, scope, reference)
@@ -282,6 +285,7 @@ def render_extract(
         code_version=run.code_version,
         input_files=len(used),
         revision=revision,
+        chart_cache=chart_cache,
     )
     files[scope.file_name("report", suffix="html")] = report_html(report, reference).encode()
     manifest = {
@@ -468,7 +472,10 @@ def build_extract(
     if kept is not None:
         indicators, headline = internal_indicators(inputs, scope, reference)
         return ExtractResult(scope, folder, kept, headline, len(indicators), None, unchanged=True)
-    extract = render_extract(inputs, scope, reference, run, inputs_used=inputs_used, folder=folder)
+    charts = ChartCache(made_from.charts_folder(root, scope.label))
+    extract = render_extract(
+        inputs, scope, reference, run, inputs_used=inputs_used, folder=folder, chart_cache=charts
+    )
     prefix = f"lct_{scope.label}_"
     revisions.keep_current(folder, extract.revision.number, prefix)
     paths = write_extract_folder(folder, extract.files, extract.manifest, prefix=prefix)
@@ -476,6 +483,7 @@ def build_extract(
     made_from.record(
         root, scope.label, made_from.written(digest, {**files, folder / MANIFEST: None})
     )
+    charts.prune()
     return ExtractResult(
         scope, folder, paths, extract.headline, extract.row_count, extract.revision
     )

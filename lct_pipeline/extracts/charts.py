@@ -14,10 +14,14 @@ import re
 import textwrap
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 
+from lct_pipeline.files import atomic_write_bytes
+from lct_pipeline.freshness import code_digest
 from lct_pipeline.reference import Reference
 
 RAG_COLOURS = {"GREEN": "#2e7d32", "AMBER": "#f9a825", "RED": "#c62828"}
@@ -28,6 +32,42 @@ _TREND_CHARTS: OrderedDict[tuple, str] = OrderedDict()
 _CHARTS_KEPT = 32
 _CHARTS_LOCK = threading.Lock()
 REASON_PALETTE = ("#1f3864", "#3f6fb5", "#7aa6db", "#c0504d", "#f79646", "#9bbb59", "#8064a2")
+
+
+class ChartCache:
+    """The charts one extract's report drew, one SVG file each in ``folder``, named by a
+    digest of everything it was drawn from: its figures, its labels and the code.
+
+    A refresh usually leaves a report's charts as they were (a correction of an earlier
+    quarter moves its CUM rows, not its national trends or its rejections), and drawing
+    them is a third of a national report's time: a chart found here is not drawn again.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._used: set[str] = set()
+
+    def chart(self, key: str, draw: Callable[[], str]) -> str:
+        """The chart drawn from ``key``'s inputs: from the folder, or drawn and kept."""
+        self._used.add(key)
+        path = self.folder / f"{key}.svg"
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:  # not drawn yet, or removed meanwhile by another run's prune
+            svg = draw()
+            atomic_write_bytes(path, svg.encode("utf-8"))
+            return svg
+
+    def prune(self) -> None:
+        """Remove the charts this report no longer shows: the folder holds its current
+        charts only."""
+        for path in self.folder.glob("*.svg"):
+            if path.stem not in self._used:
+                path.unlink(missing_ok=True)
+
+
+def _key(kind: str, *parts: object) -> str:
+    return hashlib.sha256(repr((kind, code_digest(), *parts)).encode()).hexdigest()
 
 
 def _style(salt: str):
@@ -63,7 +103,12 @@ def _short(period: str) -> str:
     return f"{period[2:4]}Q{period[5]}" if len(period) == 6 else period
 
 
-def trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference) -> str:
+def trend_chart(
+    trends: pd.DataFrame,
+    quarters: list[str],
+    reference: Reference,
+    cache: ChartCache | None = None,
+) -> str:
     """Small multiples: each indicator's national value by quarter, against its target pace.
 
     ``trends``: indicator rows (NATIONAL, TOTAL, period type Q) of ``quarters``.
@@ -75,17 +120,21 @@ def trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference)
     names = tuple((code, i.name) for code, i in reference.indicators.items())
     figures = hashlib.sha256(trends.to_csv(index=False).encode()).hexdigest()
     key = (figures, tuple(quarters), names)
-    with _CHARTS_LOCK:
-        if key in _TREND_CHARTS:
-            _TREND_CHARTS.move_to_end(key)
-            return _TREND_CHARTS[key]
-    with _style("lct-trends"):
-        svg = _trend_chart(trends, quarters, reference)
-    with _CHARTS_LOCK:
-        _TREND_CHARTS[key] = svg
-        while len(_TREND_CHARTS) > _CHARTS_KEPT:
-            _TREND_CHARTS.popitem(last=False)
-    return svg
+
+    def draw() -> str:  # or the one drawn last in this process from the same figures
+        with _CHARTS_LOCK:
+            if key in _TREND_CHARTS:
+                _TREND_CHARTS.move_to_end(key)
+                return _TREND_CHARTS[key]
+        with _style("lct-trends"):
+            svg = _trend_chart(trends, quarters, reference)
+        with _CHARTS_LOCK:
+            _TREND_CHARTS[key] = svg
+            while len(_TREND_CHARTS) > _CHARTS_KEPT:
+                _TREND_CHARTS.popitem(last=False)
+        return svg
+
+    return draw() if cache is None else cache.chart(_key("trends", *key), draw)
 
 
 def _trend_chart(trends: pd.DataFrame, quarters: list[str], reference: Reference) -> str:
@@ -171,12 +220,21 @@ def _limits_from_bars_given(ax):
         update(patch)
 
 
-def rejections_chart(by_cso: pd.DataFrame, reason_codes: list[str]) -> str | None:
+def rejections_chart(
+    by_cso: pd.DataFrame, reason_codes: list[str], cache: ChartCache | None = None
+) -> str | None:
     """Rejected rows per CSO, stacked by reason code; None when nothing was rejected."""
     if by_cso.empty or not reason_codes or by_cso[reason_codes].to_numpy().sum() == 0:
         return None
-    with _style("lct-rejections"):
-        return _rejections_chart(by_cso, reason_codes)
+
+    def draw() -> str:
+        with _style("lct-rejections"):
+            return _rejections_chart(by_cso, reason_codes)
+
+    if cache is None:
+        return draw()
+    figures = hashlib.sha256(by_cso.to_csv(index=False).encode()).hexdigest()
+    return cache.chart(_key("rejections", figures, tuple(reason_codes)), draw)
 
 
 def _rejections_chart(by_cso: pd.DataFrame, reason_codes: list[str]) -> str:

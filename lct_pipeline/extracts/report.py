@@ -41,6 +41,7 @@ class ReportData:
     code_version: str
     input_files: int
     revision: Revision | None = None
+    chart_cache: charts.ChartCache | None = None  # its charts as last drawn
 
 
 def _e(value: object) -> str:
@@ -172,7 +173,7 @@ def _rag_table(data: ReportData, reference: Reference) -> str:
 
 def _trends(data: ReportData, reference: Reference) -> str:
     quarters = list(data.scope.trend_quarters[-TREND_QUARTERS:])
-    svg = charts.trend_chart(data.trends, quarters, reference)
+    svg = charts.trend_chart(data.trends, quarters, reference, data.chart_cache)
     legend = (
         '<p class="legend">Line: the national value by quarter. Dashed: what the quarter should '
         "reach (a quarter of an annual count target; a rate's own target). Dots: "
@@ -225,7 +226,7 @@ def _heatmap(data: ReportData, reference: Reference) -> str:
 
 def _rejections(data: ReportData) -> str:
     by_cso = data.rejections_by_cso
-    svg = charts.rejections_chart(by_cso, data.reason_codes)
+    svg = charts.rejections_chart(by_cso, data.reason_codes, data.chart_cache)
     if svg is None:
         return '<p class="legend">No row was rejected in this period.</p>'
     rows = by_cso[by_cso[data.reason_codes].sum(axis=1) > 0]
