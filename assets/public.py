@@ -22,7 +22,7 @@ from lct_pipeline.extracts import (
     DEFAULT_MIN_CONTRIBUTORS,
     DEFAULT_THRESHOLD,
     MIN_THRESHOLD,
-    read_views,
+    read_public_views,
     render_public,
     scopes_for,
 )
@@ -109,7 +109,7 @@ def public_tables(
     engine = warehouse.get_engine()
     with engine.connect() as conn:  # before reading: a change meanwhile leaves it stale
         built_from = freshness.input_version(conn, freshness.PUBLIC, period)
-    inputs = read_views(engine, period, scope_labels(scopes))
+    inputs = read_public_views(engine, period, scope_labels(scopes))
     run = run_info(context)
     staging = _staging(files, period)
     shutil.rmtree(staging, ignore_errors=True)

@@ -8,9 +8,9 @@ import dagster as dg
 import pydantic
 import pytest
 import sqlalchemy as sa
-from test_extracts_scenario import hand_inputs
+from test_extracts_scenario import RUN, hand_inputs
 
-from assets.extracts import evaluation_extracts
+from assets.extracts import evaluation_extracts, scope_labels
 from assets.public import (
     ExtractsConfig,
     public_extracts,
@@ -18,6 +18,7 @@ from assets.public import (
     public_tables_withstand_attack,
 )
 from lct_pipeline.extracts import public as public_module
+from lct_pipeline.extracts import read_public_views, read_views, render_public, scopes_for
 from lct_pipeline.extracts.inputs import VIEW_COLUMNS
 from lct_pipeline.extracts.protection import Status
 from lct_pipeline.extracts.suppression import Protection
@@ -164,3 +165,27 @@ def test_the_staged_tables_report_cells_published_hidden_and_left_out(workspace,
     assert "| 2013Q4 | NATIONAL | RS |" in table and "| 2013 | REGION | R-BEG |" in table
     staged = workspace.extracts / ".staging" / "2013Q4"
     assert (staged / "2013" / "audited_with" / "lct_2013Q4_public_indicators.csv").is_file()
+
+
+def test_public_files_read_only_public_rows_and_come_out_the_same(workspace, reference):
+    """The public tables read their periods' Q and Y rows and completeness, nothing of
+    the CUM rows, trends, files, rejections or warnings; made from that, every public
+    file of the quarter (and of its year) is the one made from every view."""
+    _views_in_sqlite(reference, workspace.warehouse_url)
+    engine = sa.create_engine(workspace.warehouse_url)
+    scopes = scopes_for("2013Q4")  # the quarter and its year
+    everything = read_views(engine, "2013Q4", scope_labels(scopes))
+    public = read_public_views(engine, "2013Q4", scope_labels(scopes))
+    rows = public.indicator_values
+    assert set(everything.indicator_values["period_type"]) == {"Q", "CUM", "Y"}
+    assert set(rows["period_type"]) == {"Q", "Y"}
+    assert set(rows["period"]) <= scope_labels(scopes)
+    assert (len(public.submissions), len(public.rejections), len(public.warnings)) == (0, 0, 0)
+    assert len(everything.indicator_values) > len(rows) and len(everything.submissions) > 0
+    for scope in scopes:
+        made = [render_public(inputs, scope, reference, RUN) for inputs in (everything, public)]
+        assert made[0].files.keys() == made[1].files.keys()
+        for name in made[0].files:
+            assert made[0].files[name] == made[1].files[name], name
+        assert made[0].manifest == made[1].manifest
+        assert made[0].values == made[1].values

@@ -22,7 +22,7 @@ from lct_pipeline.extracts.build import (
     render_extract,
     render_public,
 )
-from lct_pipeline.extracts.inputs import ExtractInputs, read_views
+from lct_pipeline.extracts.inputs import ExtractInputs, read_public_views, read_views
 from lct_pipeline.extracts.public import DEFAULT_MIN_CONTRIBUTORS
 from lct_pipeline.extracts.scope import Scope, quarter_scope, scopes_for, year_scope
 
@@ -40,6 +40,7 @@ __all__ = [
     "build_extract",
     "input_files",
     "quarter_scope",
+    "read_public_views",
     "read_views",
     "render_extract",
     "render_public",

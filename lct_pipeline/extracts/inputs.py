@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from lct_pipeline import periods
 from lct_pipeline.columns import NUMBERS, VIEWS
+from lct_pipeline.extracts.scope import CUMULATIVE
 from lct_pipeline.warehouse.reads import read_frame
 
 # The views an extract reads; each with exactly its SPEC §8 columns.
@@ -98,6 +99,35 @@ def read_views(
                     sa.column("breakdown") == "TOTAL",
                 )
                 query = query.where(sa.or_(sa.column("period").in_(sorted(labels)), trend))
+            frames[name] = read_frame(conn, query)
+    return ExtractInputs(**frames)
+
+
+def read_public_views(
+    engine: sa.Engine, last_quarter: str, labels: Collection[str]
+) -> ExtractInputs:
+    """What public files are made from: the ``Q`` and ``Y`` indicator rows of ``labels``
+    (the scope's periods and, for a year, its quarters) and reporting completeness.
+
+    Public files show no ``CUM`` rows, no trend chart, and no CSO's files, rejections or
+    warnings (SPEC §7), so those rows are not read: at national scale they are most of
+    what ``read_views`` reads for an internal extract, which a refresh after a
+    correction of an early quarter read for every later quarter only to find its public
+    tables unchanged.
+    """
+    frames = {}
+    with engine.connect() as conn:
+        for name, columns in VIEW_COLUMNS.items():
+            query = sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(name))
+            if name == "indicator_values":
+                query = query.where(
+                    sa.column("period").in_(sorted(labels)),
+                    sa.column("period_type") != CUMULATIVE,
+                )
+            elif name == "reporting_completeness":
+                query = query.where(sa.column("period") <= last_quarter)
+            else:  # nothing of it is public: its columns, no rows
+                query = query.where(sa.false())
             frames[name] = read_frame(conn, query)
     return ExtractInputs(**frames)
 
