@@ -31,6 +31,7 @@ from lct_pipeline.extracts.build import AUDIT_FOLDER, public_inputs_digest
 from lct_pipeline.extracts.files import MANIFEST, write_extract_folder
 from lct_pipeline.extracts.public_versions import (
     current_made_from,
+    current_number,
     equations_bytes,
     indicators_file,
     left_out_file,
@@ -75,6 +76,9 @@ _LINKS = "links.json"
 _VALUES = "values.json"
 _INPUTS = "inputs_digest.txt"  # what they were made from, recorded once published
 _UNCHANGED = "unchanged.txt"  # the scopes left as published: not staged, not audited
+# A year's: the versions of its other quarters it was planned beside. Another run of
+# the same year may publish one of them again meanwhile; the year is then not written.
+_BESIDE = "planned_beside.json"
 
 
 def _staging(files: FilesResource, period: str) -> Path:
@@ -130,8 +134,11 @@ def public_tables(
             unchanged.append(scope.label)
             context.log.info(f"{scope.label}: public tables unchanged since they were published")
             continue
+        # Read before the plan reads them: a version published meanwhile is then noticed.
+        beside = {q: current_number(files.extracts, q) for q in year_of if q != period}
         extract = render_public(inputs, scope, reference, run, root=files.extracts, **settings)
         folder = staging / scope.label
+        atomic_write_bytes(folder / _BESIDE, json.dumps(beside).encode())
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
         for name, data in extract.audited_with.items():
             atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
@@ -280,10 +287,18 @@ def public_extracts(
     """
     period = quarter_of(context)
     staging = _staging(files, period)
-    written = []
+    written, held = [], []
     # The quarter before its year: a year's version records the quarter versions it adds up.
     staged = sorted((p for p in staging.iterdir() if p.is_dir()), key=lambda p: "Q" not in p.name)
     for folder in staged:
+        again = _published_again(files.extracts, folder)
+        if again:
+            held.append(folder.name)
+            context.log.warning(
+                f"{folder.name}: not written, because {', '.join(again)} was published again"
+                " after it was planned; the refresh of this quarter plans it again"
+            )
+            continue
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         names = [f["name"] for f in manifest.pop("files")]
         paths = publish(
@@ -296,16 +311,25 @@ def public_extracts(
         )
         written += paths
         context.log.info(f"{folder.name}: {len(paths)} public files in {paths[-1].parent}")
-    with warehouse.get_engine().begin() as conn:
-        built_from = int((staging / _BUILT_FROM).read_text())
-        freshness.record_built(conn, freshness.PUBLIC, period, built_from)
+    if not held:  # else left stale: the freshness sensor and lct run refresh it
+        with warehouse.get_engine().begin() as conn:
+            built_from = int((staging / _BUILT_FROM).read_text())
+            freshness.record_built(conn, freshness.PUBLIC, period, built_from)
     shutil.rmtree(staging, ignore_errors=True)
     return dg.MaterializeResult(
         metadata={
             "quarter": period,
             "dagster/row_count": len(written),
+            "not_written_planned_again": ", ".join(held) or "none",
             "files": dg.MetadataValue.md(
                 "\n".join(f"- `{p.relative_to(files.extracts).as_posix()}`" for p in written)
             ),
         }
     )
+
+
+def _published_again(root: Path, folder: Path) -> list[str]:
+    """The quarters published again since the staged year was planned beside them."""
+    path = folder / _BESIDE
+    beside = json.loads(path.read_text()) if path.is_file() else {}
+    return [q for q, n in sorted(beside.items()) if current_number(root, q) != n]

@@ -269,16 +269,22 @@ def refresh_stale(
     quarters whose change made it stale (``lct/refresh_of``).
     """
     from lct_pipeline import freshness
+    from lct_pipeline.extracts.public_versions import republished
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
     from schedules.jobs import REFRESH_TAG, TRIGGER_TAG
 
-    engine = get_engine(Settings.from_env().warehouse_url)
+    settings = Settings.from_env()
+    engine = get_engine(settings.warehouse_url)
     refreshed: list[str] = []
     failed: list[str] = []
     for _ in range(_REFRESH_PASSES):
         with engine.connect() as conn:
-            stale = freshness.stale_quarters(conn, quarters_with_data(engine, today()))
+            stale = freshness.stale_quarters(
+                conn,
+                quarters_with_data(engine, today()),
+                republished=republished(settings.extracts_dir),
+            )
         stale = [s for s in stale if s.period not in failed]
         if not stale:
             break

@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -171,12 +171,20 @@ class Stale:
         return ",".join(self.causes) if self.causes else "never built"
 
 
-def stale_quarters(conn: sa.Connection, quarters: Sequence[str]) -> list[Stale]:
+def stale_quarters(
+    conn: sa.Connection,
+    quarters: Sequence[str],
+    republished: Mapping[str, Sequence[str]] | None = None,
+) -> list[Stale]:
     """The quarters (of ``quarters``: those a clean run would run) with a stale stage.
 
     A quarter whose own data was never stored is stale as a whole (VALIDATION, so
     its run stores it); one that was is stale where a quarter it reads changed.
+    ``republished`` (``extracts.public_versions.republished``): per Q4, the quarters of
+    its year published again since the year's public tables were: its public stage is
+    stale too.
     """
+    republished = republished or {}
     versions = _versions(conn)
     t = stage_versions.c
     built = {(s, p): v for s, p, v in conn.execute(sa.select(t.stage, t.period, t.built_from))}
@@ -188,9 +196,11 @@ def stale_quarters(conn: sa.Connection, quarters: Sequence[str]) -> list[Stale]:
             mine = built.get((stage, period))
             newer = [q for q, v in versions.items() if first <= q <= last and v > (mine or 0)]
             never = mine is None or (stage == VALIDATION and period not in versions)
-            if never or newer:
+            again = republished.get(period, ()) if stage == PUBLIC else ()
+            if never or newer or again:
                 stages.append(stage)
                 causes.update(newer if not never else ())
+                causes.update(again)
         if stages:
             version = max((v for q, v in versions.items() if q <= period), default=0)
             found.append(Stale(period, tuple(stages), tuple(sorted(causes)), version))

@@ -12,8 +12,9 @@ a run changed a quarter's data at all: a rerun that changes nothing refreshes no
 import dagster as dg
 
 from lct_pipeline import freshness
+from lct_pipeline.extracts import public_versions
 from lct_pipeline.ingestion import quarters_with_data
-from resources import ProgrammeResource, WarehouseResource
+from resources import FilesResource, ProgrammeResource, WarehouseResource
 from schedules.jobs import REFRESH_TAG, TRIGGER_TAG, quarter_tags, quarterly_pipeline
 
 # A refresh of a quarter whose figures only are stale: the stages after the warehouse.
@@ -54,6 +55,7 @@ def freshness_sensor(
     context: dg.SensorEvaluationContext,
     warehouse: WarehouseResource,
     programme: ProgrammeResource,
+    files: FilesResource,
 ) -> dg.SensorResult | dg.SkipReason:
     in_flight = context.instance.get_run_ids(
         dg.RunsFilter(job_name=quarterly_pipeline.name, statuses=_IN_FLIGHT), limit=1
@@ -62,15 +64,22 @@ def freshness_sensor(
         # Their changes come first; refreshing meanwhile would refresh twice.
         return dg.SkipReason("Waiting for the quarterly_pipeline runs in progress.")
     engine = warehouse.get_engine()
+    again = public_versions.republished(files.extracts)
     with engine.connect() as conn:
-        stale = freshness.stale_quarters(conn, quarters_with_data(engine, programme.as_of()))
+        stale = freshness.stale_quarters(
+            conn, quarters_with_data(engine, programme.as_of()), republished=again
+        )
     if not stale:
         return dg.SensorResult(
             skip_reason="Every quarter's figures follow from its data.", cursor=""
         )
     # One request per state: a refresh that fails is not retried in a loop (the next
     # change of the data makes a new state), and the UI is told once per state.
-    keys = {s.period: f"refresh:{s.period}:{s.version}:{','.join(s.stages)}" for s in stale}
+    keys = {
+        s.period: f"refresh:{s.period}:{s.version}:{','.join(s.stages)}"
+        + _republished_key(files, again.get(s.period, ()))
+        for s in stale
+    }
     told = set((context.cursor or "").split("|"))
     new = [s for s in stale if keys[s.period] not in told]
     context.log.info("Stale: " + "; ".join(f"{s.period} ({s.cause})" for s in stale))
@@ -94,6 +103,12 @@ def freshness_sensor(
         cursor="|".join(sorted(keys.values())),
         skip_reason=None if requests else "Their refresh was requested already.",
     )
+
+
+def _republished_key(files: FilesResource, quarters) -> str:
+    # The quarters' versions: a quarter published again later is a new state.
+    versions = [f"{q}@{public_versions.current_number(files.extracts, q)}" for q in quarters]
+    return f":republished:{','.join(versions)}" if versions else ""
 
 
 def _figure_keys(context: dg.SensorEvaluationContext):

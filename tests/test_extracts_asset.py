@@ -18,7 +18,13 @@ from assets.public import (
     public_tables_withstand_attack,
 )
 from lct_pipeline.extracts import public as public_module
-from lct_pipeline.extracts import read_public_views, read_views, render_public, scopes_for
+from lct_pipeline.extracts import (
+    public_versions,
+    read_public_views,
+    read_views,
+    render_public,
+    scopes_for,
+)
 from lct_pipeline.extracts.inputs import VIEW_COLUMNS
 from lct_pipeline.extracts.protection import Status
 from lct_pipeline.extracts.suppression import Protection
@@ -189,3 +195,37 @@ def test_public_files_read_only_public_rows_and_come_out_the_same(workspace, ref
             assert made[0].files[name] == made[1].files[name], name
         assert made[0].manifest == made[1].manifest
         assert made[0].values == made[1].values
+
+
+def test_a_year_planned_before_its_quarter_was_published_again_is_not_written(workspace, reference):
+    """Runs of 2013Q3 and 2013Q4 side by side: 2013Q4 plans the year's public tables,
+    then 2013Q3's run publishes its quarter, then 2013Q4 publishes. The year was planned
+    beside a 2013Q3 that is no longer current: it is not written, and 2013Q4's public
+    stage is left stale, so the refresh plans it again beside the new 2013Q3."""
+    _views_in_sqlite(reference, workspace.warehouse_url)
+    public_steps = [public_tables, public_tables_withstand_attack, public_extracts]
+    planned = dg.materialize(
+        [public_tables], partition_key="2013Q4", resources=_resources(workspace)
+    )
+    assert planned.success
+    other = dg.materialize(public_steps, partition_key="2013Q3", resources=_resources(workspace))
+    assert other.success and (workspace.extracts / "2013Q3/public/manifest.json").is_file()
+    held = dg.materialize(
+        [public_extracts], partition_key="2013Q4", resources=_resources(workspace)
+    )
+    assert held.success
+    [event] = held.get_asset_materialization_events()
+    assert event.materialization.metadata["not_written_planned_again"].value == "2013"
+    assert (workspace.extracts / "2013Q4/public/manifest.json").is_file()
+    assert not (workspace.extracts / "2013/public").exists()
+    engine = sa.create_engine(workspace.warehouse_url)
+    with engine.connect() as conn:
+        built = conn.execute(
+            sa.select(stage_versions.c.period).where(stage_versions.c.stage == "public_extracts")
+        ).scalars()
+        assert sorted(built) == ["2013Q3"]  # 2013Q4's is not: stale, refreshed next
+    again = dg.materialize(public_steps, partition_key="2013Q4", resources=_resources(workspace))
+    assert again.success
+    year = json.loads((workspace.extracts / "2013/public/manifest.json").read_text())
+    assert year["run_id"] == again.run_id
+    assert public_versions.republished(workspace.extracts) == {}

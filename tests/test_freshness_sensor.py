@@ -111,3 +111,37 @@ def test_nothing_is_requested_when_every_quarter_is_fresh(warehouse):
 
     assert result.run_requests == []
     assert result.skip_message == "Every quarter's figures follow from its data."
+
+
+def test_a_year_planned_beside_a_quarter_published_again_is_refreshed(warehouse, monkeypatch):
+    """Two runs of one year side by side: 2013Q1 was published again after the year's
+    tables were (they add up its first version). Every stage is fresh by the data's
+    versions, but the year's Q4 gets a run of its figures, and one only."""
+    with warehouse.begin() as conn:
+        freshness.record_data(conn, "2013Q4", "first 2013Q4", "run-a")  # version 5
+        for stage in (freshness.VALIDATION, *freshness.FIGURES):
+            for quarter in ("2013Q1", "2013Q2", "2013Q4"):
+                freshness.record_built(conn, stage, quarter, 5)
+    quarters = [*QUARTERS, "2013Q4"]
+    monkeypatch.setattr(module, "quarters_with_data", lambda _engine, _today: quarters)
+    numbers = {"2013Q1": 2}
+    monkeypatch.setattr(module.public_versions, "republished", lambda _root: {"2013Q4": ["2013Q1"]})
+    monkeypatch.setattr(
+        module.public_versions, "current_number", lambda _root, q: numbers.get(q, 1)
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = tick(instance)
+        again = tick(instance, first.cursor)
+        numbers["2013Q1"] = 3  # published once more: a new state
+        third = tick(instance, again.cursor)
+
+    [request] = first.run_requests
+    assert request.partition_key == "2013Q4"
+    assert request.tags["lct/refresh_of"] == "2013Q1"
+    keys = {k.to_user_string() for k in request.asset_selection}
+    assert "public_tables" in keys and "public_extracts" in keys
+    assert request.run_key == "refresh:2013Q4:5:public_extracts:republished:2013Q1@2"
+    assert again.run_requests == []
+    assert [r.run_key for r in third.run_requests] == [
+        "refresh:2013Q4:5:public_extracts:republished:2013Q1@3"
+    ]

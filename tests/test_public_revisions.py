@@ -127,8 +127,11 @@ def test_a_year_after_a_revised_quarter_keeps_the_quarter_as_published(reference
     quarters = [quarter_scope(q) for q in ("2013Q1", "2013Q2", "2013Q3", "2013Q4")]
     for scope in [*quarters, year_scope(2013)]:
         _publish(render_public(before, scope, network, RUN, root=tmp_path), tmp_path)
+    assert pv.republished(tmp_path) == {}
     for scope in quarters:  # the refresh: each quarter, then the year with Q4
         _publish(render_public(after, scope, network, RUN, root=tmp_path), tmp_path)
+    # The year adds up 2013Q1's first version, published again since: its Q4 is stale.
+    assert pv.republished(tmp_path) == {"2013Q4": ["2013Q1"]}
     year = render_public(after, year_scope(2013), network, RUN, root=tmp_path)
     assert year.revision.number == 2
     published = pv.published_versions(tmp_path, "2013Q1", "Q")[-1].published(network)
@@ -138,6 +141,8 @@ def test_a_year_after_a_revised_quarter_keeps_the_quarter_as_published(reference
     tables = year.tables()
     result = audit(tables, network, 5, links=year.plan.links)
     assert result.passed, [f.chain for f in result.findings][:3]
+    _publish(year, tmp_path)
+    assert pv.republished(tmp_path) == {}
 
 
 def test_a_kept_year_is_the_sum_of_the_quarters_published_with_it(reference):

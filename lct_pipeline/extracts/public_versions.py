@@ -200,6 +200,25 @@ def publish(
     return written
 
 
+def republished(root: Path) -> dict[str, list[str]]:
+    """Per year whose current public version adds up quarter versions that are no longer
+    current: its Q4 (whose run makes it) and those quarters, published again since.
+
+    Two runs of one year side by side (the run queue runs several) can publish a
+    quarter's new version after its year was planned beside the one before; the year
+    is then planned again, beside every version, by a refresh of its Q4.
+    """
+    found = {}
+    for folder in sorted(Path(root).glob("[0-9][0-9][0-9][0-9]")):
+        number = current_number(root, folder.name)
+        store = _read_store(root, folder.name, number) if number else None
+        quarters = (store or {}).get("quarters") or {}
+        again = [q for q, n in sorted(quarters.items()) if current_number(root, q) != n]
+        if again:
+            found[f"{folder.name}Q4"] = again
+    return found
+
+
 def _made_from(root: Path, label: str) -> Path:
     return Path(root) / AUDIT_STORE / label / "made_from.json"
 
