@@ -171,3 +171,33 @@ def test_a_kept_year_is_the_sum_of_the_quarters_published_with_it(reference):
     assert (finding.label, finding.interval.low, finding.interval.high) == ("<5", 3.0, 3.0)
     assert "2013@1" in finding.chain
     assert {c.period for c in pinned} == {"2013Q1@1"}
+
+
+@pytest.mark.parametrize("org", ["CSO01", "CSO09", "CSO23", "CSO40"])
+def test_a_quarter_revised_after_its_year_is_safe_beside_the_year_as_published(
+    reference, tmp_path, org
+):
+    """The year 2013 is out, then a late 2013Q1 file revises the quarter. Until its Q4 is
+    refreshed, the attacker holds the new quarter beside the year as first published (the
+    sum of the first quarter versions): no hidden count can be worked out from them all."""
+    network, before, after = _late(reference, org)
+    quarters = [quarter_scope(q) for q in ("2013Q1", "2013Q2", "2013Q3", "2013Q4")]
+    for scope in [*quarters, year_scope(2013)]:
+        _publish(render_public(before, scope, network, RUN, root=tmp_path), tmp_path)
+    revised = render_public(after, quarters[0], network, RUN, root=tmp_path)
+    assert revised.revision.number == 2
+    held = [
+        k
+        for label, ptype in [*((s.label, "Q") for s in quarters), ("2013", "Y")]
+        for k in pv.published_versions(tmp_path, label, ptype)
+    ]
+    first_q1 = [k for k in held if k.period[0].startswith("2013Q1@")]
+    linked = [eq for k in first_q1 for eq in links(k.published(network), revised.plan.values)]
+    [year] = [k for k in held if k.period[1] == "Y"]
+    assert year.quarters == {"2013Q1": 1, "2013Q2": 1, "2013Q3": 1, "2013Q4": 1}
+    linked += list(year.published(network).sums)
+    own = [t for t in revised.tables() if "@" not in t.period[0]]
+    result = audit([k.table() for k in held] + own, network, 5, links=linked)
+    assert result.error is None
+    assert result.passed, [f.chain for f in result.findings][:3]
+    assert len(result.intervals) > 0
