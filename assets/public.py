@@ -138,7 +138,6 @@ def public_tables(
         beside = {q: current_number(files.extracts, q) for q in year_of if q != period}
         extract = render_public(inputs, scope, reference, run, root=files.extracts, **settings)
         folder = staging / scope.label
-        atomic_write_bytes(folder / _BESIDE, json.dumps(beside).encode())
         write_extract_folder(folder, extract.files, extract.manifest, prefix="lct_")
         for name, data in extract.audited_with.items():
             atomic_write_bytes(folder / AUDIT_FOLDER / name, data)
@@ -147,6 +146,7 @@ def public_tables(
         )
         atomic_write_bytes(folder / _VALUES, extract.values)
         atomic_write_bytes(folder / _INPUTS, digest.encode())
+        atomic_write_bytes(folder / _BESIDE, json.dumps(beside).encode())
         if extract.revision.number > 1:
             context.log.info(
                 f"{scope.label}: public version {extract.revision.number}, "

@@ -86,21 +86,16 @@ def read_views(
     quarterly totals the trend charts draw: not every area's history, which at
     national scale is millions of rows.
     """
-    frames = {}
-    with engine.connect() as conn:
-        for name, columns in VIEW_COLUMNS.items():
-            query = sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(name))
-            if name in _PERIOD_FILTERED:
-                query = query.where(sa.column("period") <= last_quarter)
-            if name == "indicator_values" and labels is not None:
-                trend = sa.and_(
-                    sa.column("period_type") == "Q",
-                    sa.column("area_level") == "NATIONAL",
-                    sa.column("breakdown") == "TOTAL",
-                )
-                query = query.where(sa.or_(sa.column("period").in_(sorted(labels)), trend))
-            frames[name] = read_frame(conn, query)
-    return ExtractInputs(**frames)
+    until = sa.column("period") <= last_quarter
+    where = {name: [until] for name in _PERIOD_FILTERED}
+    if labels is not None:
+        trend = sa.and_(
+            sa.column("period_type") == "Q",
+            sa.column("area_level") == "NATIONAL",
+            sa.column("breakdown") == "TOTAL",
+        )
+        where["indicator_values"].append(sa.or_(sa.column("period").in_(sorted(labels)), trend))
+    return _read(engine, where)
 
 
 def read_public_views(
@@ -115,20 +110,25 @@ def read_public_views(
     correction of an early quarter read for every later quarter only to find its public
     tables unchanged.
     """
+    where = {
+        "indicator_values": [
+            sa.column("period").in_(sorted(labels)),
+            sa.column("period_type") != CUMULATIVE,
+        ],
+        "reporting_completeness": [sa.column("period") <= last_quarter],
+        # Nothing of these is public: their columns, no rows.
+        **{name: [sa.false()] for name in ("rejections", "warnings", "submissions")},
+    }
+    return _read(engine, where)
+
+
+def _read(engine: sa.Engine, where: dict[str, list[sa.ColumnElement[bool]]]) -> ExtractInputs:
+    """Each view's SPEC §8 columns, its rows filtered by ``where[view]`` (all if absent)."""
     frames = {}
     with engine.connect() as conn:
         for name, columns in VIEW_COLUMNS.items():
             query = sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(name))
-            if name == "indicator_values":
-                query = query.where(
-                    sa.column("period").in_(sorted(labels)),
-                    sa.column("period_type") != CUMULATIVE,
-                )
-            elif name == "reporting_completeness":
-                query = query.where(sa.column("period") <= last_quarter)
-            else:  # nothing of it is public: its columns, no rows
-                query = query.where(sa.false())
-            frames[name] = read_frame(conn, query)
+            frames[name] = read_frame(conn, query.where(*where.get(name, [])))
     return ExtractInputs(**frames)
 
 
