@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from lct_pipeline import made_from
 from lct_pipeline.contract import DIMENSION_COLUMNS
 from lct_pipeline.files import atomic_write_bytes, sha256_hex
-from lct_pipeline.freshness import code_digest, fingerprint_rows
+from lct_pipeline.freshness import RowsBy, code_digest, fingerprint_groups
 from lct_pipeline.i18n import DEFAULT_LANGUAGE, N_, render_stored, text
 from lct_pipeline.reference import Organisation
 from lct_pipeline.rules.precedence import REJECTION, WARNING
@@ -259,6 +259,8 @@ def _no_issues(language: str) -> pd.DataFrame:
 
 def _not_reported(rows: pd.DataFrame, language: str) -> pd.DataFrame:
     """A template's rows left empty, one line each: where, and what was not reported."""
+    if rows.empty:  # most files: not a template, or none left empty; nothing is shown
+        return rows
     dims = [d for d in DIMENSION_COLUMNS if d in rows.columns]
 
     def breakdown(row) -> str:
@@ -512,6 +514,8 @@ def write_feedback(
     issues["sha256"] = issues["submission_id"].map(all_slices.set_index("submission_id")["sha256"])
     by_file = dict(tuple(issues.groupby("sha256", sort=False)))
     empty_by_file = dict(tuple(unreported.groupby("sha256", sort=False)))
+    # Each file's rows by one hash of the quarter's, not one of each small frame per file.
+    hashed = [RowsBy(all_slices, "sha256"), RowsBy(issues, "sha256"), RowsBy(unreported, "sha256")]
     written, made, plans = [], {}, []
     for sha, mine in by_sha.items():
         found = by_file.get(sha, issues.iloc[:0])
@@ -524,7 +528,7 @@ def write_feedback(
         theirs = {i: replacing[i] for i in mine["submission_id"] if i in replacing}
         # Everything the two files are made from: a file changes alone, not its quarter.
         settings = [code_digest(), source, str(xlsx), language, sorted(theirs.items())]
-        digest = fingerprint_rows(pd.DataFrame({"settings": [repr(settings)]}), mine, found, empty)
+        digest = fingerprint_groups(sha, repr(settings), *hashed)
         made |= {xlsx: digest, csv: digest}
         plans.append((xlsx, csv, source, mine, found, language, empty, theirs))
         rejected = int((found["severity"] == REJECTION).sum())

@@ -81,12 +81,41 @@ def fingerprint_rows(*frames: pd.DataFrame) -> str:
     """A digest of frames' rows in any order (read without ORDER BY): equal rows, equal digest."""
     digest = hashlib.sha256()
     for frame in frames:
-        # The types too: a column of text "1" and one of numbers 1 hash their rows alike.
-        digest.update(
-            f"{list(frame.columns)!r} {list(map(str, frame.dtypes))} {len(frame)}".encode()
-        )
-        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-        digest.update(np.sort(rows).tobytes())
+        _add_rows(digest, _shape(frame), pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    return digest.hexdigest()
+
+
+def _shape(frame: pd.DataFrame) -> str:
+    # The types too: a column of text "1" and one of numbers 1 hash their rows alike.
+    return f"{list(frame.columns)!r} {list(map(str, frame.dtypes))}"
+
+
+def _add_rows(digest, shape: str, rows: np.ndarray) -> None:
+    digest.update(f"{shape} {len(rows)}".encode())
+    digest.update(np.sort(rows).tobytes())
+
+
+class RowsBy:
+    """A frame's rows hashed once and grouped by ``column``: the fingerprint of each
+    group without hashing it apart (a quarter's ~500 feedback files in one pass)."""
+
+    def __init__(self, frame: pd.DataFrame, column: str) -> None:
+        self._shape = _shape(frame)
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        positions = frame.groupby(column, sort=False).indices
+        self._groups = {key: hashes[rows] for key, rows in positions.items()}
+        self._none = hashes[:0]
+
+    def add(self, digest, key: object) -> None:
+        _add_rows(digest, self._shape, self._groups.get(key, self._none))
+
+
+def fingerprint_groups(key: object, text: str, *grouped: RowsBy) -> str:
+    """A digest of ``text`` and of ``key``'s rows in each of ``grouped``, in any order
+    and with their frame's columns and types, as ``fingerprint_rows`` digests rows."""
+    digest = hashlib.sha256(text.encode())
+    for rows in grouped:
+        rows.add(digest, key)
     return digest.hexdigest()
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from lct_pipeline.feedback import write_feedback
 from lct_pipeline.ingestion import ingest_inbox
@@ -24,6 +25,7 @@ from lct_pipeline.settings import DATA_DIR
 from lct_pipeline.validation import validate_quarter
 from lct_pipeline.warehouse.engine import get_engine
 from lct_pipeline.warehouse.schema import ensure_schema
+from lct_pipeline.warehouse.tables_validated import row_issues
 
 HEADER = "org_code,period,data_element,sex,age_group,value,comment"
 CSO12 = [
@@ -262,4 +264,24 @@ def test_feedback_made_from_the_same_rows_is_left_as_written(tmp_path):
     cso12.csv.write_bytes(b"written by another run")
     write_feedback(engine, "2013Q1", extracts, serbian)
     assert cso12.csv.read_bytes() != b"written by another run"
+
+    # One file's rows change (an issue of CSO12's row 3 no longer stands): its pair is
+    # written again, without that row, and the other file's pair is left as it was.
+    issues = row_issues.c
+    with engine.begin() as conn:
+        gone = conn.execute(
+            sa.delete(row_issues).where(
+                issues.source_file == "2013Q1/cso12.csv", issues.row_number == 3
+            )
+        ).rowcount
+    assert gone == 1
+    before = _stamps(folder)
+    write_feedback(engine, "2013Q1", extracts, serbian)
+    after = _stamps(folder)
+    assert {name for name in before if after[name] != before[name]} == {
+        "CSO12/2013Q1_cso12_feedback.csv",
+        "CSO12/2013Q1_cso12_feedback.xlsx",
+    }
+    rows = list(csv_module.reader(io.StringIO(cso12.csv.read_bytes().decode("utf-8-sig"))))
+    assert [r[2] for r in rows[1:]] == ["4", "6"]  # row 3 gone; rows 4 (-3) and 6 (@) stay
     engine.dispose()
