@@ -445,6 +445,19 @@ def test_a_formula_no_program_calculated_is_read_as_its_text(tmp_path):
     assert table.rows["value"].tolist() == ["=SUM(1,2)", "4"]
 
 
+def test_an_error_cell_is_read_as_its_text(tmp_path):
+    # What Excel shows in the cell (#DIV/0!, #REF!), so the CSO's feedback quotes it.
+    wb = openpyxl.Workbook()
+    wb.active.title = "values"
+    wb.active.append(["org_code", "period", "data_element", "value"])
+    wb.active.append(["CSO01", "2013Q1", "NETWORK_MEETINGS", "#DIV/0!"])
+    wb.active.append(["CSO01", "2013Q1", "CONSULTATIONS_HELD", "#REF!"])
+    wb.active.append(["CSO01", "2013Q1", "VOT_ASSISTED", 3])
+    (table,) = _save(tmp_path, wb).tables
+    assert table.rows["value"].tolist() == ["#DIV/0!", "#REF!", "3"]
+    assert table.rows["row_number"].tolist() == [2, 3, 4]
+
+
 def test_xlsx_empty_extra_sheets_do_not_hide_the_data_sheet(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"
