@@ -469,8 +469,8 @@ def _has_unshown_cells(data: bytes) -> bool:
 
 
 # A real monitoring workbook unpacks to a few MB; a zip bomb unpacks to gigabytes
-# from a few KB. XML entity bombs are never expanded: python-calamine refuses a
-# workbook that declares a DTD, and openpyxl parses with defusedxml (a dependency).
+# from a few KB. XML entity bombs are never expanded: python-calamine expands no
+# entity a workbook declares, and openpyxl parses with defusedxml (a dependency).
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200
 

@@ -178,6 +178,26 @@ def test_an_xml_entity_bomb_in_a_workbook_is_not_expanded():
     assert result.error.reason_code == "UNREADABLE_FILE"
 
 
+def test_an_xml_entity_bomb_in_a_sheet_is_not_expanded():
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    source = zipfile.ZipFile(io.BytesIO(VALID_XLSX))
+    sheet = source.read("xl/worksheets/sheet1.xml").decode().split("?>", 1)[-1]
+    assert '<c r="D2" t="n"><v>0</v></c>' in sheet
+    # A text cell whose value expands to a billion "lol"s if a parser lets it.
+    sheet = sheet.replace('<c r="D2" t="n"><v>0</v></c>', '<c r="D2" t="str"><v>&lol9;</v></c>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            bomb = f"<!DOCTYPE worksheet [{entities}]>{sheet}"
+            content = bomb if item.filename.endswith("sheet1.xml") else source.read(item.filename)
+            archive.writestr(item, content)
+    result = read_bytes(buffer.getvalue(), ".xlsx")
+    assert result.error is not None
+    assert result.error.reason_code == "UNREADABLE_FILE"
+
+
 def test_random_mutations_of_valid_files_with_a_fixed_seed():
     rng = random.Random(20131231)
     for _ in range(150):
