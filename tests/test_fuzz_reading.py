@@ -220,11 +220,13 @@ def test_random_mutations_of_valid_files_with_a_fixed_seed():
         _assert_well_formed(read_bytes(bytes(base), rng.choice([".csv", ".xlsx"])))
 
 
-# What a CSO types into a cell: text in any script (no control characters, which XML 1.0
-# cannot hold), whole and decimal numbers, dates, times, TRUE/FALSE, or nothing.
+# What a CSO types into a cell: text in any script, with line breaks and tabs (no other
+# control characters: XML 1.0 cannot hold them), whole and decimal numbers, dates,
+# times, TRUE/FALSE, or nothing.
+_TEXT = st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"], include_characters="\n\t")
 _CELLS = st.one_of(
     st.none(),
-    st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=30),
+    st.text(_TEXT, max_size=30),
     st.integers(min_value=-(2**53), max_value=2**53),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
     st.booleans(),
