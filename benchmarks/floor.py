@@ -48,8 +48,6 @@ def _delimiter(text: str) -> str:
 
 def floor_read(files: list[Path]) -> tuple[list[list], int]:
     """Every file's rows (lists of cells) with the fastest readers; (rows, unread files)."""
-    import openpyxl
-
     rows: list[list] = []
     unread = 0
     for path in files:
@@ -62,6 +60,8 @@ def floor_read(files: list[Path]) -> tuple[list[list], int]:
                 book.close()
                 continue
             if path.suffix.lower() == ".xlsx":
+                import openpyxl  # only without python-calamine: the floor's Python needs neither
+
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
