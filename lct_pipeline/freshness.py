@@ -58,8 +58,13 @@ def code_digest() -> str:
     distribution's version. A result left as it was because its inputs did not change is
     made again once what makes it did (a rule, a message, a new pandas or XlsxWriter)."""
     digest = hashlib.sha256(sys.version.encode())
-    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
-    digest.update("\n".join(installed).encode())
+    # One version a name, the first on sys.path (the one imported): a folder on the path
+    # that holds a project's metadata again (the checkout's lct_pipeline.egg-info when
+    # Python starts there) must not make a step process's digest differ from the CLI's.
+    installed: dict[str, str] = {}
+    for d in distributions():
+        installed.setdefault(d.metadata["Name"].lower().replace("_", "-"), d.version)
+    digest.update("\n".join(f"{n}=={v}" for n, v in sorted(installed.items())).encode())
     root = Path(__file__).parent
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if d != "node_modules")
