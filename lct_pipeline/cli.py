@@ -24,6 +24,19 @@ from lct_pipeline.settings import PROJECT_ROOT, Settings, setting, today
 # run still going from one whose process was killed.
 PID_TAG = "lct/pid"
 
+# Each step process of `lct run --workers N` is forked from one server that imported
+# these once, instead of importing them itself (Great Expectations alone takes ~2 s; what
+# every step process imports lazily to make its instance: the storage classes, the
+# secrets loader and the paths, ~0.4 s a step). The server skips a name no longer there.
+STEP_PRELOAD = (
+    "lct_pipeline.definitions",
+    "great_expectations",
+    "matplotlib.pyplot",
+    "dagster._core.storage.base_storage",
+    "dagster._core.secrets.env_file",
+    "upath.core",
+)
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2: easy to read in a terminal or log
@@ -213,10 +226,7 @@ def _run_quarter(
             run_config=run_config | {"execution": {"config": {"in_process": {}}}},
         )
         return result.success, result.run_id, _row_counts(result)
-    # Each step process is forked from one server that imported these once, instead of
-    # importing them itself (Great Expectations alone takes ~2 s).
-    preload = ["lct_pipeline.definitions", "great_expectations", "matplotlib.pyplot"]
-    start_method = {"forkserver": {"preload_modules": preload}}
+    start_method = {"forkserver": {"preload_modules": list(STEP_PRELOAD)}}
     executor = {"multiprocess": {"max_concurrent": workers, "start_method": start_method}}
     with dg.execute_job(
         dg.reconstructable(quarterly_job),
