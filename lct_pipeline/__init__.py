@@ -18,6 +18,5 @@ _pd.set_option("mode.string_storage", "python")
 # national quarter's extracts (docs/performance.md). Every process that runs pipeline
 # code (lct, the code server, run workers, step processes) imports this package first.
 GC_FIRST_THRESHOLD = 10_000
-_first, *_older = _gc.get_threshold()
-if _first < GC_FIRST_THRESHOLD:
-    _gc.set_threshold(GC_FIRST_THRESHOLD, *_older)
+if _gc.get_threshold()[0] < GC_FIRST_THRESHOLD:
+    _gc.set_threshold(GC_FIRST_THRESHOLD, *_gc.get_threshold()[1:])
