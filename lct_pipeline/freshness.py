@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,9 +62,10 @@ def code_digest() -> str:
     # One version a name, the first on sys.path (the one imported): a folder on the path
     # that holds a project's metadata again (the checkout's lct_pipeline.egg-info when
     # Python starts there) must not make a step process's digest differ from the CLI's.
+    # Names compare as pip compares them (PEP 503: "Zope.Interface" is "zope-interface").
     installed: dict[str, str] = {}
     for d in distributions():
-        installed.setdefault(d.metadata["Name"].lower().replace("_", "-"), d.version)
+        installed.setdefault(re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(), d.version)
     digest.update("\n".join(f"{n}=={v}" for n, v in sorted(installed.items())).encode())
     root = Path(__file__).parent
     for folder, subfolders, names in os.walk(root):
