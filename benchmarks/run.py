@@ -342,8 +342,7 @@ def main() -> int:
     corrected = correct_first_quarter(
         work / "inbox", first, datetime.fromisoformat(today) - timedelta(days=1)
     )
-    refresh = ["run", "--period", first, "--workers", str(args.workers)]
-    refresh_s, refresh_rss, r_status = run_child([*lct, *refresh], env, log)
+    refresh_s, refresh_rss, r_status = run_child([*lct, "run", "--period", first], env, log)
     print(f"lct run --period {first} after {corrected.name}: {refresh_s:.1f} s, exit {r_status}",
           flush=True)  # fmt: skip
 

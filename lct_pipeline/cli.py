@@ -2,8 +2,7 @@
 
 ``lct run`` executes the same Dagster job the UI launches, on the instance under
 ``DAGSTER_HOME`` so its runs show in the UI afterwards: in this process, or with
-``--workers N`` in Dagster's multiprocess executor, and the refreshes of the later
-quarters a change made stale N at a time through the instance's run launcher.
+``--workers N`` in Dagster's multiprocess executor.
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ from lct_pipeline.settings import PROJECT_ROOT, Settings, setting, today
 # Runs started by `lct run` carry the process id, so a later `lct run` can tell a
 # run still going from one whose process was killed.
 PID_TAG = "lct/pid"
-# The code location's name in workspace.yaml (its runs launched by `lct run` name it).
-_LOCATION = "lct"
 
 # Each step process of `lct run --workers N` is forked from one server that imported
 # these once, instead of importing them itself (Great Expectations alone takes ~2 s; what
@@ -79,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_workers,
         default=1,
-        help="steps of a quarter's run side by side, through Dagster's multiprocess executor,"
-        " and as many refreshes of later quarters at once, through the run launcher"
+        help="steps of a quarter's run side by side, through Dagster's multiprocess executor"
         " (default 1: in this process)",
     )
     sample = commands.add_parser(
@@ -162,10 +158,9 @@ def _release_dead_runs(instance) -> None:
             storage.free_concurrency_slots_for_run(run_id)
 
 
-def _row_counts(events) -> str:
-    """The row counts of a run's materialisations (its ``DagsterEvent``s of that type)."""
+def _row_counts(result) -> str:
     parts = []
-    for event in events:
+    for event in result.get_asset_materialization_events():
         materialization = event.materialization
         count = materialization.metadata.get("dagster/row_count")
         if count is not None:
@@ -204,14 +199,14 @@ def _job_and_instance():
 
 
 def _run_quarter(
-    quarter: str, selection, log_level: str, tags: dict[str, str], processes: int
+    quarter: str, selection, log_level: str, tags: dict[str, str], workers: int
 ) -> tuple[bool, str, str]:
     """One run of the quarterly job for ``quarter``: (success, run id, row counts).
 
-    With ``processes`` > 0 the run's steps go to Dagster's multiprocess executor, at most
-    ``processes`` at a time (a quarter's feedback beside its warehouse steps, its extracts
+    With ``workers`` > 1 the run's steps go to Dagster's multiprocess executor, at most
+    ``workers`` at a time (a quarter's feedback beside its warehouse steps, its extracts
     beside its public tables), each in a process forked from one that has loaded the
-    code location once; with 0 they run in this process.
+    code location once; otherwise they run in this process.
     """
     import dagster as dg
 
@@ -221,7 +216,7 @@ def _run_quarter(
     job, instance = _job_and_instance()
     # The terminal shows warnings and the summary; the full log is in the UI.
     run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    if processes == 0:
+    if workers == 1:
         result = job.execute_in_process(
             partition_key=quarter,
             instance=instance,
@@ -230,9 +225,9 @@ def _run_quarter(
             tags=tags,
             run_config=run_config | {"execution": {"config": {"in_process": {}}}},
         )
-        return result.success, result.run_id, _row_counts(result.get_asset_materialization_events())
+        return result.success, result.run_id, _row_counts(result)
     start_method = {"forkserver": {"preload_modules": list(STEP_PRELOAD)}}
-    executor = {"multiprocess": {"max_concurrent": processes, "start_method": start_method}}
+    executor = {"multiprocess": {"max_concurrent": workers, "start_method": start_method}}
     with dg.execute_job(
         dg.reconstructable(quarterly_job),
         instance,
@@ -241,7 +236,7 @@ def _run_quarter(
         raise_on_error=False,
         asset_selection=selection,
     ) as result:
-        return result.success, result.run_id, _row_counts(result.get_asset_materialization_events())
+        return result.success, result.run_id, _row_counts(result)
 
 
 def _execute(
@@ -250,7 +245,7 @@ def _execute(
     word: str,
     log_level: str,
     tags: dict[str, str] | None = None,
-    processes: int = 0,
+    workers: int = 1,
 ):
     """Run the job for each quarter in turn (``assets``: asset keys, None for all); the
     quarters that failed. Each quarter prints one line as it ends."""
@@ -262,7 +257,7 @@ def _execute(
     failed = []
     for quarter in quarters:
         run_tags = {**quarter_tags(quarter), PID_TAG: str(os.getpid()), **(tags or {})}
-        success, run_id, counts = _run_quarter(quarter, selection, log_level, run_tags, processes)
+        success, run_id, counts = _run_quarter(quarter, selection, log_level, run_tags, workers)
         print(f"{quarter}  {word if success else 'FAILED'}  run {run_id[:8]}  {counts}", flush=True)
         if not success:
             failed.append(quarter)
@@ -274,150 +269,20 @@ def _execute(
 _REFRESH_PASSES = 3
 
 
-def _refresh(quarter, aggregates: Sequence[str], log_level: str, processes: int) -> bool:
-    """Refresh one stale quarter (``freshness.Stale``); whether its run failed.
-
-    A quarter whose validation is stale (or whose data was never stored) runs whole;
-    one whose figures only are stale runs ``aggregates``.
-    """
-    from schedules.jobs import REFRESH_TAG, TRIGGER_TAG
-
-    assets = None if quarter.revalidate else aggregates
-    tags = {REFRESH_TAG: quarter.cause, TRIGGER_TAG: "refresh"}
-    return bool(_execute([quarter.period], assets, _refreshed(quarter), log_level, tags, processes))
-
-
-def _refreshed(quarter) -> str:
-    """What a refresh of ``quarter`` (``freshness.Stale``) says when it ends well."""
-    return f"refreshed ({quarter.cause} changed)" if quarter.causes else "built"
-
-
-def _launch(workspace, quarter, aggregates: Sequence[str], log_level: str) -> str:
-    """Launch ``quarter``'s figures refresh through the instance's run launcher (as the
-    run queue does for the UI): a run in a process of its own; its run id."""
-    # Dagster has no public call that launches a run outside its daemon and webserver;
-    # this is what `dagster job launch` does, with an asset selection and a partition.
-    import dagster as dg
-    from dagster._core.definitions.selector import JobSubsetSelector
-
-    from assets.partitions import quarterly_partitions
-    from schedules.jobs import QUARTERLY_PIPELINE, REFRESH_TAG, TRIGGER_TAG, quarter_tags
-
-    instance = _job_and_instance()[1]
-    location = workspace.get_code_location(_LOCATION)
-    repository = next(iter(location.get_repositories().values()))
-    job = location.get_job(
-        JobSubsetSelector(
-            location_name=_LOCATION,
-            repository_name=repository.name,
-            job_name=QUARTERLY_PIPELINE,
-            op_selection=None,
-            asset_selection=[dg.AssetKey.from_user_string(a) for a in aggregates],
-        )
-    )
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    plan = location.get_execution_plan(
-        job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
-    ).execution_plan_snapshot
-    tags = {
-        **job.tags,
-        **quarter_tags(quarter.period),
-        **quarterly_partitions.get_tags_for_partition_key(quarter.period),
-        PID_TAG: str(os.getpid()),
-        REFRESH_TAG: quarter.cause,
-        TRIGGER_TAG: "refresh",
-    }
-    run = instance.create_run(
-        job_name=QUARTERLY_PIPELINE,
-        run_id=None,
-        run_config=run_config,
-        resolved_op_selection=job.resolved_op_selection,
-        step_keys_to_execute=plan.step_keys_to_execute,
-        op_selection=None,
-        status=None,
-        root_run_id=None,
-        parent_run_id=None,
-        tags=tags,
-        job_snapshot=job.job_snapshot,
-        execution_plan_snapshot=plan,
-        parent_job_snapshot=job.parent_job_snapshot,
-        remote_job_origin=job.get_remote_origin(),
-        job_code_origin=job.get_python_origin(),
-        asset_selection=job.asset_selection,
-        asset_check_selection=job.asset_check_selection,
-        asset_graph=repository.asset_graph,
-    )
-    instance.launch_run(run.run_id, workspace)
-    return run.run_id
-
-
-def _refresh_side_by_side(
-    stale, aggregates: Sequence[str], log_level: str, workers: int
-) -> list[str]:
-    """Refresh ``stale`` up to ``workers`` runs at a time; the quarters that failed.
-
-    Each run goes through the instance's run launcher, as the run queue launches the
-    freshness sensor's runs in the UI: a process of its own (with Dagster's default
-    launcher; a container or a pod with another), its steps in it one at a time. A
-    refresh is launched once those it waits for (``freshness.refresh_waits``) have ended.
-    A quarter validated again runs whole, in this process, when its turn comes.
-    """
-    import time
-
-    import dagster as dg
-    from dagster._core.workspace.context import WorkspaceProcessContext
-    from dagster._core.workspace.load_target import WorkspaceFileTarget
-
-    from lct_pipeline.freshness import refresh_waits
-
-    instance = _job_and_instance()[1]
-    waits = refresh_waits(stale)
-    stale_by = {q.period: q for q in stale}
-    todo, running, ended, failed = list(stale), {}, set(), []
-    target = WorkspaceFileTarget([str(PROJECT_ROOT / "workspace.yaml")])
-    with WorkspaceProcessContext(instance, target, code_server_log_level="WARNING") as process:
-        workspace = process.create_request_context()
-        while todo or running:
-            for period, run_id in list(running.items()):
-                run = instance.get_run_by_id(run_id)
-                if run.is_finished:
-                    del running[period]
-                    ended.add(period)
-                    word = _refreshed(stale_by[period]) if run.is_success else "FAILED"
-                    logs = instance.all_logs(
-                        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-                    )
-                    counts = _row_counts(log.dagster_event for log in logs)
-                    print(f"{period}  {word}  run {run_id[:8]}  {counts}", flush=True)
-                    if not run.is_success:
-                        failed.append(period)
-            ready = [q for q in todo if set(waits[q.period]) <= ended]
-            while ready and len(running) < workers:
-                quarter = ready.pop(0)
-                todo.remove(quarter)
-                if quarter.revalidate:  # waits for all before it: nothing else is running
-                    if _refresh(quarter, aggregates, log_level, workers):
-                        failed.append(quarter.period)
-                    ended.add(quarter.period)
-                    break
-                running[quarter.period] = _launch(workspace, quarter, aggregates, log_level)
-            time.sleep(0.2)
-    return failed
-
-
 def refresh_stale(
     aggregates: Sequence[str], log_level: str, workers: int = 1
 ) -> tuple[list[str], list[str]]:
     """Run every stale quarter again (SPEC §6), oldest first: (refreshed, failed).
 
-    Each run is tagged with the quarters whose change made it stale (``lct/refresh_of``).
-    With ``workers`` > 1, quarters whose refreshes do not depend on each other (after a
-    correction, every later quarter's figures) run side by side.
+    A quarter whose validation is stale (or whose data was never stored) runs whole;
+    one whose figures only are stale runs ``aggregates``. Each run is tagged with the
+    quarters whose change made it stale (``lct/refresh_of``).
     """
     from lct_pipeline import freshness
     from lct_pipeline.extracts.public_versions import republished
     from lct_pipeline.ingestion import quarters_with_data
     from lct_pipeline.warehouse.engine import get_engine
+    from schedules.jobs import REFRESH_TAG, TRIGGER_TAG
 
     settings = Settings.from_env()
     engine = get_engine(settings.warehouse_url)
@@ -433,12 +298,12 @@ def refresh_stale(
         stale = [s for s in stale if s.period not in failed]
         if not stale:
             break
-        if workers > 1 and len(stale) > 1:
-            failed += _refresh_side_by_side(stale, aggregates, log_level, workers)
-        else:
-            processes = workers if workers > 1 else 0
-            failed += [q.period for q in stale if _refresh(q, aggregates, log_level, processes)]
-        refreshed += [s.period for s in stale]
+        for quarter in stale:
+            assets = None if quarter.revalidate else aggregates
+            tags = {REFRESH_TAG: quarter.cause, TRIGGER_TAG: "refresh"}
+            word = f"refreshed ({quarter.cause} changed)" if quarter.causes else "built"
+            failed += _execute([quarter.period], assets, word, log_level, tags, workers)
+            refreshed.append(quarter.period)
     return sorted(set(refreshed) - set(failed)), sorted(set(failed))
 
 
@@ -453,10 +318,9 @@ def run_quarters(
     The first quarter's run ingests the inbox, which tells the quarters with data.
     ``workers``: the steps of each run that Dagster's multiprocess executor runs side
     by side. Quarters made stale meanwhile (late files, corrections) are refreshed
-    before returning, with ``workers`` > 1 up to ``workers`` of them side by side.
+    before returning.
     """
     _dagster_home()
-    processes = workers if workers > 1 else 0  # 0: the steps run in this process
 
     from lct_pipeline.definitions import defs
     from lct_pipeline.ingestion import quarters_with_data
@@ -468,11 +332,11 @@ def run_quarters(
     settings = Settings.from_env()
 
     if quarters is None:
-        failed = _execute([periods.PROGRAMME_START], None, "ok", log_level, processes=processes)
+        failed = _execute([periods.PROGRAMME_START], None, "ok", log_level, workers=workers)
         todo = quarters_with_data(get_engine(settings.warehouse_url), today())
-        failed += _execute(todo[1:], None, "ok", log_level, processes=processes)
+        failed += _execute(todo[1:], None, "ok", log_level, workers=workers)
     else:
-        failed = _execute(quarters, None, "ok", log_level, processes=processes)
+        failed = _execute(quarters, None, "ok", log_level, workers=workers)
     # What the quarters' runs made stale (late files, corrections): nothing is left
     # stale when lct exits.
     refreshed, refresh_failed = refresh_stale(aggregates, log_level, workers)

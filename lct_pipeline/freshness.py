@@ -241,29 +241,3 @@ def stale_quarters(
             version = max((v for q, v in versions.items() if q <= period), default=0)
             found.append(Stale(period, tuple(stages), tuple(sorted(causes)), version))
     return found
-
-
-def refresh_waits(stale: Sequence[Stale]) -> dict[str, tuple[str, ...]]:
-    """For refreshes run side by side: the stale quarters each must wait for (``stale``
-    oldest first, as ``stale_quarters`` gives them).
-
-    A figures refresh reads the other quarters' stored parts, which it does not change,
-    so figures refreshes are independent, but for two things. A quarter validated
-    again changes what every later quarter reads: it waits for every refresh before
-    it, and every later one waits for it. A Q4 publishes its year, adding up its
-    quarters' published versions: it waits for their refreshes (beside them, the year
-    would be planned again by another pass).
-    """
-    waits: dict[str, tuple[str, ...]] = {}
-    done: list[str] = []  # the refreshes since the last quarter validated again
-    barrier: tuple[str, ...] = ()
-    for quarter in stale:
-        period = quarter.period
-        if quarter.revalidate:
-            waits[period] = (*barrier, *done)
-            barrier, done = (period,), []
-            continue
-        year = [q for q in done if periods.year(q) == periods.year(period)]
-        waits[period] = (*barrier, *(year if period.endswith("Q4") else ()))
-        done.append(period)
-    return waits

@@ -11,13 +11,10 @@ PostgreSQL in tests/test_freshness_postgres.py.
 from __future__ import annotations
 
 import io
-import itertools
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-import dagster as dg
 import pandas as pd
 import pytest
 from freshness_cases import Workspace, _content, edited_csv, received
@@ -25,7 +22,6 @@ from test_crash_consistency import VIEWS
 
 from lct_pipeline.extracts.files import MANIFEST
 from lct_pipeline.generator import Config, generate
-from schedules.jobs import QUARTER_TAG, REFRESH_TAG
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +89,6 @@ class History:
     when: str | None  # when it arrives (None: held-back files keep their received times)
     quarter: str  # the quarter then run with `lct run --period`
     moves_figures: bool = True  # False: it changes no indicator (revisions: none)
-    workers: int = 1  # `lct run --workers`: > 1 refreshes later quarters side by side
 
 
 HISTORIES = {
@@ -115,10 +110,9 @@ HISTORIES = {
         "short", ("2012Q4/cso03.csv", "2012Q4/cso03_mere.csv"), "2012Q4/cso03.csv", None, None,
         None, "2012Q4",
     ),
-    # Its eight later quarters refreshed two at a time, each Q4 after its year's others.
     "a correction two years back": History(
         "long", (), "2012Q4/cso01_ispravka.csv", "2012Q4/cso01.csv",
-        _changed_value("PERSONS_CONTACTED", 3), "2015-01-10T09:00:00", "2012Q4", workers=2,
+        _changed_value("PERSONS_CONTACTED", 3), "2015-01-10T09:00:00", "2012Q4",
     ),
 }  # fmt: skip
 
@@ -152,9 +146,7 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
     earlier = before.extracts()
     published = _public_runs(before)
 
-    started = datetime.now(UTC)
-    workers = ("--workers", str(history.workers)) if history.workers > 1 else ()
-    out = before.lct("run", "--period", history.quarter, *workers, capsys=capsys)
+    out = before.lct("run", "--period", history.quarter, capsys=capsys)
 
     if history.when is not None or history.source is not None:
         # One clean run over the same inbox: the same files, received at the same times.
@@ -177,29 +169,6 @@ def _history(history: History, network: Path, before: Workspace, reference: Work
     internal, public = _check_revisions(before, earlier)
     moved = history.moves_figures
     assert (internal > 0) == moved and (public > 0) == moved, (internal, public)
-    if history.workers > 1:
-        _check_side_by_side(_refresh_runs(before.dagster_home, started), later)
-
-
-def _refresh_runs(dagster_home: Path, since: datetime) -> dict[str, tuple[float, float]]:
-    """When each quarter's refresh run started and ended, for the runs since ``since``."""
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        records = instance.get_run_records(dg.RunsFilter(created_after=since))
-    return {
-        r.dagster_run.tags[QUARTER_TAG]: (r.start_time, r.end_time)
-        for r in records
-        if REFRESH_TAG in r.dagster_run.tags
-    }
-
-
-def _check_side_by_side(runs: dict[str, tuple[float, float]], later: list[str]) -> None:
-    """Two refreshes ran at once, and no Q4 began before its year's other quarters ended."""
-    assert sorted(runs) == later, runs
-    spans = sorted(runs.values())
-    assert any(b[0] < a[1] for a, b in itertools.pairwise(spans)), runs
-    for quarter in (q for q in later if q.endswith("Q4")):
-        year = [q for q in later if q[:4] == quarter[:4] and q != quarter]
-        assert year and all(runs[q][1] <= runs[quarter][0] for q in year), (quarter, runs)
 
 
 def _public_runs(workspace: Workspace) -> dict[str, str]:
