@@ -213,16 +213,23 @@ class System:
         # The smallest and largest value of each column over the solutions seen so far.
         inner_low = np.full(len(bounds), np.inf)
         inner_high = np.full(len(bounds), -np.inf)
+
+        def settled(wanted: list[Hashable], low: float, high: float) -> bool:
+            # Protected on [low, high], so on any wider interval too: what pins the cell
+            # (the programs' duals) is then never read. Only a narrow cell needs it (a
+            # remedy, an audit's finding), or a zero (its proof).
+            inner = Interval(low, high, exact=False)
+            return all(is_protected(self.status[c], inner, self.threshold, zero_ok=False)
+                       for c in wanted)  # fmt: skip
+
         for i, members in enumerate(model.members):
             wanted = [c for c in members if only is None or c in only]
             if not wanted:
                 continue
-            if skip_proven and inner_low[i] <= inner_high[i]:
-                inner = Interval(float(inner_low[i]), float(inner_high[i]), exact=False)
-                if all(is_protected(self.status[c], inner, self.threshold, zero_ok=False)
-                       for c in wanted):  # fmt: skip
-                    result |= dict.fromkeys(wanted, inner)
-                    continue
+            inner = float(inner_low[i]), float(inner_high[i])
+            if skip_proven and inner[0] <= inner[1] and settled(wanted, *inner):
+                result |= dict.fromkeys(wanted, Interval(*inner, exact=False))
+                continue
             ends = []
             for sense, end in ((highspy.ObjSense.kMinimize, 0), (highspy.ObjSense.kMaximize, 1)):
                 seen = inner_low[i] if end == 0 else inner_high[i]
@@ -231,11 +238,15 @@ class System:
                     # left out, mostly): that end is exact without a program of its own.
                     ends.append((bounds[i][end], _NONE, _NONE))
                     continue
-                value, used_rows, used_cols, x = solver.extreme(i, sense)
+                value, x = solver.extreme(i, sense)
+                pins = (_NONE, _NONE)
                 if x is not None:
                     np.minimum(inner_low, x, out=inner_low)
                     np.maximum(inner_high, x, out=inner_high)
-                ends.append((value, used_rows, used_cols))
+                    low, high = (value, float(inner_high[i])) if end == 0 else (ends[0][0], value)
+                    if not settled(wanted, low, high):
+                        pins = solver.pins()
+                ends.append((value, *pins))
             (low, low_rows, low_cols), (high, high_rows, high_cols) = ends
             rows, columns = np.union1d(low_rows, high_rows), np.union1d(low_cols, high_cols)
             pinning = {*model.row_equations(rows), *model.equal[i]}
@@ -344,15 +355,17 @@ class _Solver:
         self.highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
         self.highs.passModel(lp)
         self.current: int | None = None
+        self.solution: highspy.HighsSolution | None = None
 
-    def extreme(self, i: int, sense) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
-        """The cell's smallest or largest value, the rows and columns whose duals pin it
-        (indices), and the solution found (None when unbounded)."""
+    def extreme(self, i: int, sense) -> tuple[float, np.ndarray | None]:
+        """The cell's smallest or largest value, and the solution found (None when
+        unbounded)."""
         highs = self.highs
         if self.current != i:
-            cost = np.zeros(self.n)
-            cost[i] = 1.0
-            highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
+            # Two costs changed, not the whole vector: HiGHS checks every cost it is given.
+            if self.current is not None:
+                highs.changeColCost(self.current, 0.0)
+            highs.changeColCost(i, 1.0)
             self.current = i
         highs.changeObjectiveSense(sense)
         highs.run()
@@ -363,16 +376,23 @@ class _Solver:
             highspy.HighsModelStatus.kUnbounded,
             highspy.HighsModelStatus.kUnboundedOrInfeasible,
         ):
-            return math.inf, _NONE, _NONE, None
+            return math.inf, None
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
-        solution = highs.getSolution()
+        self.solution = highs.getSolution()
+        value = _round(highs.getInfo().objective_function_value)
+        return value, np.asarray(self.solution.col_value)
+
+    def pins(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows and columns whose duals pin the last program's optimum (indices).
+
+        Read only when asked: each dual vector is copied into a Python list first.
+        """
         # In numpy: a national year's component has thousands of rows, and a Python loop
         # over each program's duals cost more than HiGHS solving it.
-        equations = np.flatnonzero(np.abs(np.asarray(solution.row_dual)) > 1e-9)
-        used = np.flatnonzero(np.abs(np.asarray(solution.col_dual)) > 1e-9)
-        value = _round(highs.getInfo().objective_function_value)
-        return value, equations, used, np.asarray(solution.col_value)
+        equations = np.flatnonzero(np.abs(np.asarray(self.solution.row_dual)) > 1e-9)
+        used = np.flatnonzero(np.abs(np.asarray(self.solution.col_dual)) > 1e-9)
+        return equations, used
 
 
 def _round(value: float) -> float:
