@@ -238,14 +238,14 @@ class System:
                     # left out, mostly): that end is exact without a program of its own.
                     ends.append((bounds[i][end], _NONE, _NONE))
                     continue
-                value, x = solver.extreme(i, sense)
+                value, x, solution = solver.extreme(i, sense)
                 pins = (_NONE, _NONE)
-                if x is not None:
+                if solution is not None:
                     np.minimum(inner_low, x, out=inner_low)
                     np.maximum(inner_high, x, out=inner_high)
                     low, high = (value, float(inner_high[i])) if end == 0 else (ends[0][0], value)
                     if not settled(wanted, low, high):
-                        pins = solver.pins()
+                        pins = _pins(solution)
                 ends.append((value, *pins))
             (low, low_rows, low_cols), (high, high_rows, high_cols) = ends
             rows, columns = np.union1d(low_rows, high_rows), np.union1d(low_cols, high_cols)
@@ -355,11 +355,12 @@ class _Solver:
         self.highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
         self.highs.passModel(lp)
         self.current: int | None = None
-        self.solution: highspy.HighsSolution | None = None
 
-    def extreme(self, i: int, sense) -> tuple[float, np.ndarray | None]:
-        """The cell's smallest or largest value, and the solution found (None when
-        unbounded)."""
+    def extreme(
+        self, i: int, sense
+    ) -> tuple[float, np.ndarray | None, highspy.HighsSolution | None]:
+        """The cell's smallest or largest value, the values found, and HiGHS's solution
+        with its duals (both None when unbounded)."""
         highs = self.highs
         if self.current != i:
             # Two costs changed, not the whole vector: HiGHS checks every cost it is given.
@@ -376,23 +377,24 @@ class _Solver:
             highspy.HighsModelStatus.kUnbounded,
             highspy.HighsModelStatus.kUnboundedOrInfeasible,
         ):
-            return math.inf, None
+            return math.inf, None, None
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
-        self.solution = highs.getSolution()
+        solution = highs.getSolution()
         value = _round(highs.getInfo().objective_function_value)
-        return value, np.asarray(self.solution.col_value)
+        return value, np.asarray(solution.col_value), solution
 
-    def pins(self) -> tuple[np.ndarray, np.ndarray]:
-        """The rows and columns whose duals pin the last program's optimum (indices).
 
-        Read only when asked: each dual vector is copied into a Python list first.
-        """
-        # In numpy: a national year's component has thousands of rows, and a Python loop
-        # over each program's duals cost more than HiGHS solving it.
-        equations = np.flatnonzero(np.abs(np.asarray(self.solution.row_dual)) > 1e-9)
-        used = np.flatnonzero(np.abs(np.asarray(self.solution.col_dual)) > 1e-9)
-        return equations, used
+def _pins(solution: highspy.HighsSolution) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns whose duals pin a program's optimum (indices).
+
+    Read only when asked: each dual vector is copied into a Python list first.
+    """
+    # In numpy: a national year's component has thousands of rows, and a Python loop
+    # over each program's duals cost more than HiGHS solving it.
+    equations = np.flatnonzero(np.abs(np.asarray(solution.row_dual)) > 1e-9)
+    used = np.flatnonzero(np.abs(np.asarray(solution.col_dual)) > 1e-9)
+    return equations, used
 
 
 def _round(value: float) -> float:
