@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -26,11 +26,11 @@ from lct_pipeline.reading import discover, open_regular, read_bytes, read_regula
 from lct_pipeline.submissions import (
     file_problem,
     home_period,
-    raw_frame,
+    raw_frames,
     read_org,
     read_periods,
     relative_name,
-    unreported_frame,
+    unreported_frames,
 )
 from lct_pipeline.warehouse.reads import read_frame
 from lct_pipeline.warehouse.tables_raw import (
@@ -39,7 +39,7 @@ from lct_pipeline.warehouse.tables_raw import (
     raw_rows,
     rows_of_quarter,
 )
-from lct_pipeline.warehouse.writes import insert_rows, records
+from lct_pipeline.warehouse.writes import CHUNK_ROWS, insert_rows, records
 
 INGESTED = "ingested"
 REJECTED = "rejected"
@@ -99,17 +99,36 @@ def archive_stream(path: Path, archive_dir: Path, name: str) -> tuple[str, Path]
     return digest.hexdigest(), target
 
 
-def ingest_file(
+@dataclass
+class _Read:
+    """A file read and archived whose row in ``raw_files`` (and rows) are not stored yet."""
+
+    file_row: dict
+    tables: list = field(default_factory=list)  # a file rejected whole keeps none
+    problem: contract.FileProblem | None = None
+
+    def outcome(self, status: str | None = None) -> FileOutcome:
+        """What became of the file: ``status``, else ingested or rejected once stored."""
+        name, sha = self.file_row["source_file"], self.file_row["sha256"]
+        if status is not None:
+            return FileOutcome(name, status, sha)
+        if self.problem is not None:
+            problem = self.problem
+            return FileOutcome(name, REJECTED, sha, 0, problem.reason_code, str(problem.message))
+        return FileOutcome(name, INGESTED, sha, self.file_row["rows_read"])
+
+
+def _read_file(
     path: Path,
     inbox: Path,
     archive_dir: Path,
-    engine: sa.Engine,
     today: date,
     known: set[str],
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     stored: Mapping[tuple[str, int, datetime], str] | None = None,
-) -> FileOutcome:
-    """Ingest one file unless its bytes were ingested before (``known``, their sha256s).
+) -> FileOutcome | _Read:
+    """Read and archive one file unless its bytes were ingested before (``known``, their
+    sha256s): its outcome when there is nothing to store, else what ``_store`` stores.
 
     ``stored``: the sha256 of each file ingested before, by its name, size and received
     time; a file found under all three is not read again (a run checks the whole inbox).
@@ -121,10 +140,9 @@ def ingest_file(
         sha = (stored or {}).get((name, stat.st_size, received_at))
         if sha is not None:
             return FileOutcome(name, ALREADY_INGESTED, sha)
-        # Only now: two empty frames per known file were half of a run's inbox check.
         encoding = delimiter = None
-        rows = unreported = pd.DataFrame()
-        n_rows, rejected_periods, org_hint = 0, pd.Series(dtype=object), None
+        tables: list = []
+        n_rows, rejected_periods, org_hint = 0, [], None
         if stat.st_size > max_bytes:
             # Archived like any file, but never parsed: the limit protects the run.
             sha, archived = archive_stream(path, archive_dir, Path(name).name)
@@ -149,19 +167,16 @@ def ingest_file(
             encoding, delimiter = result.encoding, result.delimiter
             problem = file_problem(result)
             if problem is None:
-                rows = raw_frame(sha, result.tables)
-                unreported = unreported_frame(sha, result.tables)
+                tables = result.tables
             else:  # rejected whole: its data rows are counted and its quarter read, no more
                 n_rows = sum(len(t.rows) for t in result.tables)
-                rejected_periods = read_periods(result.tables)
+                rejected_periods = read_periods(result.tables).tolist()
                 org_hint = read_org(result.tables)
     except OSError as exc:
         return FileOutcome(name, FAILED, message=f"cannot read the file: {exc.strerror or exc}")
     if sha in known:
         return FileOutcome(name, ALREADY_INGESTED, sha)
-    home = home_period(
-        rows["period_norm"] if not rows.empty else rejected_periods, received_at, today, name
-    )
+    checkpoint("ingest.archived")
     file_row = {
         "sha256": sha,
         "source_file": name,
@@ -170,31 +185,53 @@ def ingest_file(
         "archive_path": str(archived),
         "encoding": encoding,
         "delimiter": delimiter,
-        "home_period": home,
+        # An accepted file's from its rows, once they are read (``_store``).
+        "home_period": None
+        if problem is None
+        else home_period(rejected_periods, received_at, today, name),
         "reason_code": problem.reason_code if problem else None,
         "sheet": problem.sheet if problem else "",
         "message": str(problem.message) if problem else None,
         "message_key": dumps([problem.message]) if problem else None,
         # A file rejected whole stores none of its rows, but counts them (SPEC §5: a
         # file's slices add up to all of its data rows).
-        "rows_read": len(rows) if problem is None else n_rows,
+        "rows_read": sum(len(t.rows) for t in tables) if problem is None else n_rows,
         "org_hint": org_hint,
     }
-    checkpoint("ingest.archived")
+    return _Read(file_row, tables, problem)
+
+
+def _store(engine: sa.Engine, reads: list[_Read], today: date) -> list[FileOutcome]:
+    """Store files read by ``_read_file`` with their rows, in one transaction: each file
+    whole or not at all. Their outcomes, in order."""
+    if not reads:
+        return []
+    accepted = [r for r in reads if r.problem is None]
+    rows = raw_frames([(r.file_row["sha256"], r.tables) for r in accepted])
+    unreported = unreported_frames([(r.file_row["sha256"], r.tables) for r in accepted])
+    quarters = rows["period_norm"].tolist() if not rows.empty else []
+    start = 0
+    for read in accepted:
+        row = read.file_row
+        end = start + row["rows_read"]
+        row["home_period"] = home_period(
+            quarters[start:end], row["received_at"], today, row["source_file"]
+        )
+        start = end
     try:
         with engine.begin() as conn:
-            conn.execute(raw_files.insert(), [file_row])
-            checkpoint("ingest.inserting")
+            insert_rows(conn, raw_files, [r.file_row for r in reads])
+            for _ in reads:
+                checkpoint("ingest.inserting")
             insert_rows(conn, raw_rows, records(rows) if not rows.empty else [])
             insert_rows(conn, raw_not_reported, records(unreported) if not unreported.empty else [])
     except sa.exc.IntegrityError:
-        # A run in parallel stored the same bytes first: they are ingested once.
-        known.add(sha)
-        return FileOutcome(name, ALREADY_INGESTED, sha)
-    known.add(sha)
-    if problem:
-        return FileOutcome(name, REJECTED, sha, 0, problem.reason_code, str(problem.message))
-    return FileOutcome(name, INGESTED, sha, len(rows))
+        # A run in parallel stored some of the same bytes first: they are ingested once,
+        # and every other file of the batch on its own.
+        if len(reads) > 1:
+            return [outcome for read in reads for outcome in _store(engine, [read], today)]
+        return [reads[0].outcome(ALREADY_INGESTED)]
+    return [read.outcome() for read in reads]
 
 
 def ingest_inbox(
@@ -204,7 +241,12 @@ def ingest_inbox(
     today: date,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> IngestReport:
-    """Ingest every submission of the inbox not ingested before; one bad file stops nothing."""
+    """Ingest every submission of the inbox not ingested before; one bad file stops nothing.
+
+    Files are stored in batches of up to ``CHUNK_ROWS`` rows, each batch in one
+    transaction: a commit and pandas' work per file were half of ingesting a national
+    inbox of small files.
+    """
     report = IngestReport()
     if not inbox.is_dir():
         return report
@@ -215,10 +257,31 @@ def ingest_inbox(
         rows = conn.execute(sa.select(f.sha256, f.source_file, f.size_bytes, f.received_at)).all()
     known = {row.sha256 for row in rows}
     stored = {(row.source_file, row.size_bytes, row.received_at): row.sha256 for row in rows}
+    outcomes: list[FileOutcome | None] = []
+    batch: list[tuple[int, _Read]] = []
+    rows_in_batch = 0
+
+    def flush() -> None:
+        reads = [read for _, read in batch]
+        for (position, _), outcome in zip(batch, _store(engine, reads, today), strict=True):
+            outcomes[position] = outcome
+        batch.clear()
+
     for path in submissions:
-        report.files.append(
-            ingest_file(path, inbox, archive_dir, engine, today, known, max_bytes, stored)
-        )
+        read = _read_file(path, inbox, archive_dir, today, known, max_bytes, stored)
+        if isinstance(read, FileOutcome):
+            outcomes.append(read)
+            continue
+        # Known from now on: a copy of the file later in the inbox is not read again.
+        known.add(read.file_row["sha256"])
+        batch.append((len(outcomes), read))
+        outcomes.append(None)
+        rows_in_batch += read.file_row["rows_read"]
+        if rows_in_batch >= CHUNK_ROWS:
+            flush()
+            rows_in_batch = 0
+    flush()
+    report.files = cast(list[FileOutcome], outcomes)  # every place filled by its batch
     return report
 
 

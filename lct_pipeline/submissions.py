@@ -8,6 +8,7 @@ them, and ``lct validate`` judges files with them as the pipeline would.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -33,7 +34,9 @@ def clamp_period(period: str, today: date) -> str:
     return min(max(period, periods.PROGRAMME_START), current)
 
 
-def home_period(period_norm: pd.Series, received_at: datetime, today: date, name: str = "") -> str:
+def home_period(
+    period_norm: Iterable[str | None], received_at: datetime, today: date, name: str = ""
+) -> str:
     """The quarter that reports the file's rows without a usable period, and the file
     itself when it is rejected whole.
 
@@ -43,7 +46,9 @@ def home_period(period_norm: pd.Series, received_at: datetime, today: date, name
     quarter it was received in.
     """
     current = periods.of_date(today)
-    valid = [p for p in period_norm.dropna() if periods.PROGRAMME_START <= p <= current]
+    valid = [
+        p for p in period_norm if isinstance(p, str) and periods.PROGRAMME_START <= p <= current
+    ]
     if valid:
         return _most_common(valid)
     folder = periods.parse_period(name.split("/")[0]) if "/" in name else None
@@ -78,21 +83,41 @@ def _most_common(values: list[str]) -> str | None:
 
 def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
     """The rows of every table of a file, in the raw layer's columns."""
-    frames = []
-    for table in tables:
-        rows = table.rows
-        # One constructor call, not a column insert per column: this runs once per file.
-        data = {
-            "sha256": sha256,
-            "sheet": table.sheet,
-            "row_number": rows["row_number"].astype(int),
-            "record_type": table.record_type,
+    return raw_frames([(sha256, tables)])
+
+
+_BUILT = ("sha256", "sheet", "row_number", "record_type", *contract.RAW_COLUMNS, "ignored")
+
+
+def raw_frames(files: Sequence[tuple[str, list]]) -> pd.DataFrame:
+    """The rows of every table of many files (each its sha256 and tables), in the raw
+    layer's columns, file after file in the order given.
+
+    One frame for many files: a file is tens of rows, and pandas' fixed cost per frame
+    and per call was most of ingesting it. Every step after the columns are gathered
+    is row by row, so a file's rows are the same whichever files share its frame.
+    """
+    columns: dict[str, list] = {name: [] for name in _BUILT}
+    tables = 0
+    for sha256, file_tables in files:
+        for table in file_tables:
+            tables += 1
+            rows, n = table.rows, len(table.rows)
+            columns["sha256"] += [sha256] * n
+            columns["sheet"] += [table.sheet] * n
+            columns["row_number"] += rows["row_number"].astype(int).tolist()
+            columns["record_type"] += [table.record_type] * n
+            for column in contract.RAW_COLUMNS:
+                columns[column] += rows[column].tolist() if column in rows.columns else [None] * n
+            columns["ignored"] += rows["_ignored"].tolist() if "_ignored" in rows else [None] * n
+    if not tables:
+        return pd.DataFrame()
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype="int64" if name == "row_number" else object)
+            for name, values in columns.items()
         }
-        for column in contract.RAW_COLUMNS:
-            data[column] = rows[column] if column in rows.columns else None
-        data["ignored"] = rows["_ignored"] if "_ignored" in rows.columns else None
-        frames.append(pd.DataFrame(data, index=rows.index))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    )
     if not frame.empty:
         # Screened first: no code, period or slice is ever read from a phone number.
         frame["redacted"] = redact_frame(frame)
@@ -104,9 +129,21 @@ def raw_frame(sha256: str, tables: list) -> pd.DataFrame:
 def unreported_frame(sha256: str, tables: list) -> pd.DataFrame:
     """A template's rows left empty (SPEC §11), screened as data rows are, in the columns
     of ``raw_not_reported``: missing data that the feedback lists as not reported."""
-    parts = [replace(t, rows=t.left_empty) for t in tables if t.left_empty is not None]
-    frame = raw_frame(sha256, [t for t in parts if not t.rows.empty])
+    return unreported_frames([(sha256, tables)])
+
+
+def unreported_frames(files: Sequence[tuple[str, list]]) -> pd.DataFrame:
+    """``unreported_frame`` of many files in one frame, as ``raw_frames``."""
+    parts = [
+        (sha256, [replace(t, rows=t.left_empty) for t in tables if _left_empty(t)])
+        for sha256, tables in files
+    ]
+    frame = raw_frames([(sha256, tables) for sha256, tables in parts if tables])
     return frame[[c.name for c in raw_not_reported.columns]] if not frame.empty else frame
+
+
+def _left_empty(table) -> bool:
+    return table.left_empty is not None and not table.left_empty.empty
 
 
 def file_problem(result) -> contract.FileProblem | None:
