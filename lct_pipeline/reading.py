@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import python_calamine
@@ -645,11 +646,14 @@ def _table(
     stored = [(i, name) for i, name in named if name in kept]
 
     def frame_of(part: list[tuple[int, list[str | None]]], ignored: list[str | None]):
-        frame = pd.DataFrame([values for _, values in part], columns=range(width), dtype=object)
-        rows = frame[[i for i, _ in stored]].set_axis([name for _, name in stored], axis=1)
-        rows["_ignored"] = pd.Series(ignored, dtype=object)
-        rows["row_number"] = pd.Series([number for number, _ in part], dtype="int64")
-        return rows
+        # Built whole in one constructor: a file is tens of rows, and pandas' cost per
+        # column added was most of reading one.
+        cells = list(zip(*(values for _, values in part), strict=True)) or [()] * width
+        data = {name: cells[i] for i, name in stored}
+        data["_ignored"] = ignored
+        frame = pd.DataFrame(data, columns=[*data], dtype=object)
+        frame["row_number"] = np.array([number for number, _ in part], dtype="int64")
+        return frame
 
     for _, values in empty:
         values[width:] = [None] * (width - len(values))
