@@ -297,3 +297,90 @@ def test_a_workbook_whose_measures_sheet_holds_only_its_header_keeps_its_values(
     assert outcome["2013Q1/cso02.xlsx"][:2] == (REJECTED, "EMPTY_FILE")
     rows = _table(engine, "raw_rows")
     assert rows["sheet"].tolist() == ["values"] and rows["value"].tolist() == ["3"]
+
+
+def _small_inbox(inbox):
+    """Five files: four accepted (one of them with rows of no usable quarter), one rejected."""
+    for n, quarter in enumerate(["2013Q1", "2013Q1", "2013Q2", "2013Q3"], start=1):
+        rows = "".join(
+            f"CSO0{n},{quarter},VOT_ASSISTED,{sex},ADULT,{n}\n" for sex in ("F", "M", "X")
+        )
+        _write(
+            inbox / quarter / f"cso0{n}.csv",
+            HEADER + rows + f"CSO0{n},later,VOT_ASSISTED,F,ADULT,1\n",
+        )
+    _write(inbox / "2013Q1" / "cso05.csv", "name,phone\nAna,0641234567\n")
+
+
+def test_files_stored_in_batches_are_stored_as_in_one(workspace, tmp_path, monkeypatch):
+    _small_inbox(workspace.inbox)
+    one = _engine(workspace)
+    whole = ingest_inbox(workspace.inbox, workspace.archive, one, TODAY)
+    # A batch of one file at a time: every file its own transaction.
+    monkeypatch.setattr(ingestion, "CHUNK_ROWS", 1)
+    many = get_engine(f"sqlite:///{tmp_path / 'batched.sqlite'}")
+    ensure_schema(many)
+
+    batched = ingest_inbox(workspace.inbox, tmp_path / "archive", many, TODAY)
+
+    assert batched.files == whole.files
+    assert [(f.source_file, f.status, f.rows) for f in whole.files] == [
+        ("2013Q1/cso01.csv", INGESTED, 4),
+        ("2013Q1/cso02.csv", INGESTED, 4),
+        ("2013Q1/cso05.csv", REJECTED, 0),
+        ("2013Q2/cso03.csv", INGESTED, 4),
+        ("2013Q3/cso04.csv", INGESTED, 4),
+    ]
+    files = _table(one, "raw_files")
+    assert dict(zip(files["source_file"], files["home_period"], strict=True)) == {
+        "2013Q1/cso01.csv": "2013Q1",
+        "2013Q1/cso02.csv": "2013Q1",
+        "2013Q1/cso05.csv": "2013Q1",
+        "2013Q2/cso03.csv": "2013Q2",
+        "2013Q3/cso04.csv": "2013Q3",
+    }
+    for name in ("raw_files", "raw_rows"):
+        expected = _table(one, name).drop(columns="archive_path", errors="ignore")
+        got = _table(many, name).drop(columns="archive_path", errors="ignore")
+        pd.testing.assert_frame_equal(got, expected, obj=name)
+
+
+def test_a_batch_that_a_parallel_run_stored_a_file_of_first_stores_the_others(
+    workspace, monkeypatch
+):
+    _small_inbox(workspace.inbox)
+    engine = _engine(workspace)
+    taken = (workspace.inbox / "2013Q2" / "cso03.csv").read_bytes()
+    real = ingestion._read_file
+
+    def read_and_race(path, *args):
+        read = real(path, *args)
+        if path.name == "cso03.csv":
+            # Another run stores the same bytes between this run's read and its commit.
+            with engine.begin() as conn:
+                conn.execute(
+                    ingestion.raw_files.insert(),
+                    [
+                        read.file_row
+                        | {"source_file": "elsewhere/cso03.csv", "home_period": "2013Q2"}
+                    ],
+                )
+        return read
+
+    monkeypatch.setattr(ingestion, "_read_file", read_and_race)
+
+    report = ingest_inbox(workspace.inbox, workspace.archive, engine, TODAY)
+
+    assert [(f.source_file, f.status, f.rows) for f in report.files] == [
+        ("2013Q1/cso01.csv", INGESTED, 4),
+        ("2013Q1/cso02.csv", INGESTED, 4),
+        ("2013Q1/cso05.csv", REJECTED, 0),
+        ("2013Q2/cso03.csv", ALREADY_INGESTED, 0),
+        ("2013Q3/cso04.csv", INGESTED, 4),
+    ]
+    rows = _table(engine, "raw_rows")
+    assert rows.groupby("sha256").size().to_dict() == {
+        hashlib.sha256((workspace.inbox / f).read_bytes()).hexdigest(): 4
+        for f in ("2013Q1/cso01.csv", "2013Q1/cso02.csv", "2013Q3/cso04.csv")
+    }
+    assert hashlib.sha256(taken).hexdigest() not in set(rows["sha256"])
