@@ -2,7 +2,8 @@
 
 ``lct run`` executes the same Dagster job the UI launches, on the instance under
 ``DAGSTER_HOME`` so its runs show in the UI afterwards: in this process, or with
-``--workers N`` in Dagster's multiprocess executor.
+``--workers N`` in Dagster's multiprocess executor, a Q4's public tables then in a run of
+their own (through the instance's run launcher) beside the quarters after it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from lct_pipeline.settings import PROJECT_ROOT, Settings, setting, today
 # Runs started by `lct run` carry the process id, so a later `lct run` can tell a
 # run still going from one whose process was killed.
 PID_TAG = "lct/pid"
+# The code location's name in workspace.yaml (runs that `lct run` launches name it).
+_LOCATION = "lct"
 
 # Each step process of `lct run --workers N` is forked from one server that imported
 # these once, instead of importing them itself (Great Expectations alone takes ~2 s; what
@@ -76,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_workers,
         default=1,
-        help="steps of a quarter's run side by side, through Dagster's multiprocess executor"
+        help="steps of a quarter's run side by side, through Dagster's multiprocess executor,"
+        " and a Q4's public tables beside the next quarters, through the run launcher"
         " (default 1: in this process)",
     )
     sample = commands.add_parser(
@@ -158,9 +162,10 @@ def _release_dead_runs(instance) -> None:
             storage.free_concurrency_slots_for_run(run_id)
 
 
-def _row_counts(result) -> str:
+def _row_counts(events) -> str:
+    """The row counts of a run's materialisations (its ``DagsterEvent``s of that type)."""
     parts = []
-    for event in result.get_asset_materialization_events():
+    for event in events:
         materialization = event.materialization
         count = materialization.metadata.get("dagster/row_count")
         if count is not None:
@@ -225,7 +230,7 @@ def _run_quarter(
             tags=tags,
             run_config=run_config | {"execution": {"config": {"in_process": {}}}},
         )
-        return result.success, result.run_id, _row_counts(result)
+        return result.success, result.run_id, _row_counts(result.get_asset_materialization_events())
     start_method = {"forkserver": {"preload_modules": list(STEP_PRELOAD)}}
     executor = {"multiprocess": {"max_concurrent": workers, "start_method": start_method}}
     with dg.execute_job(
@@ -236,7 +241,7 @@ def _run_quarter(
         raise_on_error=False,
         asset_selection=selection,
     ) as result:
-        return result.success, result.run_id, _row_counts(result)
+        return result.success, result.run_id, _row_counts(result.get_asset_materialization_events())
 
 
 def _execute(
@@ -246,22 +251,177 @@ def _execute(
     log_level: str,
     tags: dict[str, str] | None = None,
     workers: int = 1,
+    beside: _Beside | None = None,
 ):
     """Run the job for each quarter in turn (``assets``: asset keys, None for all); the
-    quarters that failed. Each quarter prints one line as it ends."""
+    quarters that failed. Each quarter prints one line as it ends.
+
+    ``beside``: a Q4's public tables (``PUBLIC``) run in a run of their own beside the
+    quarters after it (``_Beside``); the last quarter's, and any with ``assets``, in its run.
+    """
     import dagster as dg
 
     from schedules.jobs import quarter_tags
 
-    selection = [dg.AssetKey.from_user_string(a) for a in assets] if assets is not None else None
     failed = []
     for quarter in quarters:
         run_tags = {**quarter_tags(quarter), PID_TAG: str(os.getpid()), **(tags or {})}
+        apart = beside is not None and assets is None and _apart(quarter, quarters)
+        keys = _without_public() if apart else assets
+        selection = [dg.AssetKey.from_user_string(a) for a in keys] if keys is not None else None
         success, run_id, counts = _run_quarter(quarter, selection, log_level, run_tags, workers)
         print(f"{quarter}  {word if success else 'FAILED'}  run {run_id[:8]}  {counts}", flush=True)
         if not success:
             failed.append(quarter)
+        elif apart:
+            failed += beside.launch(quarter, run_tags)
     return failed
+
+
+def _apart(quarter: str, quarters: Sequence[str]) -> bool:
+    """Whether ``quarter``'s public tables go beside the quarters after it: a Q4 (its year's
+    tables too, most of a backfill's time) followed by another quarter of this command."""
+    return quarter.endswith("Q4") and quarter != quarters[-1]
+
+
+# The public tables, their audit and the public extracts of a quarter. They read the
+# quarter's (and a Q4's year's) figures and earlier public versions, which no later
+# quarter's run writes; no later quarter's run reads what they write.
+PUBLIC = ("public_tables", "public_extracts")
+
+
+@cache
+def _without_public() -> tuple[str, ...]:
+    """Every asset of the quarterly job but ``PUBLIC``."""
+    from lct_pipeline.definitions import defs
+    from schedules.jobs import QUARTERLY_SELECTION
+
+    keys = QUARTERLY_SELECTION.resolve(defs.resolve_asset_graph())
+    return tuple(sorted(k.to_user_string() for k in keys if k.to_user_string() not in PUBLIC))
+
+
+class _Beside:
+    """A Q4's public tables in a run of their own, beside the runs of the quarters after it.
+
+    With workers, a Q4's run waits ~45 s for its year's protection (linear programs, one
+    process) with the other core idle. The public tables go instead to the instance's run
+    launcher, as the run queue launches the UI's runs (a process of its own with Dagster's
+    default launcher; a container or a pod with another), while ``lct`` goes on with the
+    next quarter. One such run at a time; ``lct`` waits for it before the next one, before
+    refreshing what is stale, and before it exits.
+    """
+
+    def __init__(self, log_level: str) -> None:
+        self.log_level = log_level
+        self.running: tuple[str, str] | None = None  # (quarter, run id)
+        self._context = None
+
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.wait()  # a quarter whose run is still going would look stale
+        finally:
+            if self._context is not None:
+                self._context.__exit__(*exc)
+
+    def launch(self, quarter: str, tags: dict[str, str]) -> list[str]:
+        """Launch ``quarter``'s public tables once the run before has ended; the quarters
+        whose public tables failed meanwhile."""
+        failed = self.wait()
+        self.running = (
+            quarter,
+            _launch(self._workspace_context(), quarter, PUBLIC, tags, self.log_level),
+        )
+        return failed
+
+    def wait(self) -> list[str]:
+        """Wait for the public tables' run, print its line; its quarter if it failed."""
+        import time
+
+        import dagster as dg
+
+        if self.running is None:
+            return []
+        quarter, run_id = self.running
+        instance = _job_and_instance()[1]
+        while not (run := instance.get_run_by_id(run_id)).is_finished:
+            time.sleep(0.2)
+        self.running = None
+        logs = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        counts = _row_counts(log.dagster_event for log in logs)
+        word = "public tables ok" if run.is_success else "public tables FAILED"
+        print(f"{quarter}  {word}  run {run_id[:8]}  {counts}", flush=True)
+        return [] if run.is_success else [quarter]
+
+    def _workspace_context(self):
+        from dagster._core.workspace.context import WorkspaceProcessContext
+        from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+        if self._context is None:
+            target = WorkspaceFileTarget([str(PROJECT_ROOT / "workspace.yaml")])
+            instance = _job_and_instance()[1]
+            self._context = WorkspaceProcessContext(
+                instance, target, code_server_log_level="WARNING"
+            )
+            self._context.__enter__()
+        return self._context.create_request_context()
+
+
+def _launch(
+    workspace, quarter: str, assets: Sequence[str], tags: dict[str, str], log_level: str
+) -> str:
+    """Launch a run of ``assets`` of ``quarter`` through the instance's run launcher; its id."""
+    # Dagster has no public call that launches a run outside its daemon and webserver;
+    # this is what `dagster job launch` does, with an asset selection and a partition.
+    import dagster as dg
+    from dagster._core.definitions.selector import JobSubsetSelector
+
+    from assets.partitions import quarterly_partitions
+    from schedules.jobs import QUARTERLY_PIPELINE
+
+    instance = _job_and_instance()[1]
+    location = workspace.get_code_location(_LOCATION)
+    repository = next(iter(location.get_repositories().values()))
+    job = location.get_job(
+        JobSubsetSelector(
+            location_name=_LOCATION,
+            repository_name=repository.name,
+            job_name=QUARTERLY_PIPELINE,
+            op_selection=None,
+            asset_selection=[dg.AssetKey.from_user_string(a) for a in assets],
+        )
+    )
+    run_config: dict = {
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+        "execution": {"config": {"in_process": {}}},
+    }
+    plan = location.get_execution_plan(
+        job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
+    ).execution_plan_snapshot
+    run = instance.create_run(
+        job_name=QUARTERLY_PIPELINE,
+        run_id=None,
+        run_config=run_config,
+        resolved_op_selection=job.resolved_op_selection,
+        step_keys_to_execute=plan.step_keys_to_execute,
+        op_selection=None,
+        status=None,
+        root_run_id=None,
+        parent_run_id=None,
+        tags={**job.tags, **quarterly_partitions.get_tags_for_partition_key(quarter), **tags},
+        job_snapshot=job.job_snapshot,
+        execution_plan_snapshot=plan,
+        parent_job_snapshot=job.parent_job_snapshot,
+        remote_job_origin=job.get_remote_origin(),
+        job_code_origin=job.get_python_origin(),
+        asset_selection=job.asset_selection,
+        asset_check_selection=job.asset_check_selection,
+        asset_graph=repository.asset_graph,
+    )
+    instance.launch_run(run.run_id, workspace)
+    return run.run_id
 
 
 # Refreshing a quarter can change its data (one never stored, or validated again),
@@ -331,12 +491,18 @@ def run_quarters(
     _release_dead_runs(_job_and_instance()[1])
     settings = Settings.from_env()
 
-    if quarters is None:
-        failed = _execute([periods.PROGRAMME_START], None, "ok", log_level, workers=workers)
-        todo = quarters_with_data(get_engine(settings.warehouse_url), today())
-        failed += _execute(todo[1:], None, "ok", log_level, workers=workers)
-    else:
-        failed = _execute(quarters, None, "ok", log_level, workers=workers)
+    with _Beside(log_level) as beside:
+        # Public tables beside the next quarters only with workers: in one process the
+        # runs take turns anyway.
+        apart = beside if workers > 1 else None
+        if quarters is None:
+            todo = [periods.PROGRAMME_START]
+            failed = _execute(todo, None, "ok", log_level, workers=workers)
+            todo = quarters_with_data(get_engine(settings.warehouse_url), today())
+            failed += _execute(todo[1:], None, "ok", log_level, workers=workers, beside=apart)
+        else:
+            failed = _execute(quarters, None, "ok", log_level, workers=workers, beside=apart)
+        failed += beside.wait()
     # What the quarters' runs made stale (late files, corrections): nothing is left
     # stale when lct exits.
     refreshed, refresh_failed = refresh_stale(aggregates, log_level, workers)

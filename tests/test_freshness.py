@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -276,3 +277,43 @@ def test_a_quarter_run_after_a_change_equals_a_clean_run(
 
 def quarters(network: Path) -> list[str]:
     return sorted({name.split("/")[0] for name in received(network)})
+
+
+def test_a_backfill_with_workers_runs_a_q4s_public_tables_beside_the_next_quarters(
+    networks, dagster_home, clean, tmp_path, capsys
+):
+    """`lct run --all --workers 2`: 2013Q4's public tables (its year's protection, the
+    longest step of a national backfill) run in a launched run of their own while the
+    quarters after it run; everything ends as one run of the whole network in one process."""
+    import dagster as dg
+
+    got = Workspace(tmp_path / "workers", networks["long"], dagster_home)
+    got.receive()
+
+    out = got.lct("run", "--all", "--workers", "2", capsys=capsys)
+
+    _compare(got, clean["long"])
+    ran = dict(re.findall(r"^(\d{4}Q\d  (?:ok|public tables ok))  run (\w{8})", out, re.M))
+    assert sorted(ran) == sorted(
+        [f"{q}  ok" for q in quarters(networks["long"])] + ["2013Q4  public tables ok"]
+    ), out
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    runs = {run.run_id[:8]: run for run in instance.get_runs(limit=200)}
+
+    def assets(label: str) -> set[str]:
+        selection = runs[ran[label]].asset_selection or set()
+        return {key.to_user_string() for key in selection}
+
+    public = {"public_tables", "public_extracts"}
+    assert assets("2013Q4  public tables ok") == public
+    assert not assets("2013Q4  ok") & public and "evaluation_extracts" in assets("2013Q4  ok")
+    assert assets("2014Q4  ok") == set()  # the last quarter's run is whole
+    beside = instance.get_run_stats(runs[ran["2013Q4  public tables ok"]].run_id)
+    last = instance.get_run_stats(runs[ran["2014Q4  ok"]].run_id)
+    assert beside.start_time < last.end_time  # beside the later quarters, not after them
+    checks = instance.get_run_step_stats(runs[ran["2013Q4  public tables ok"]].run_id)
+    assert {step.step_key: step.status.value for step in checks} == {
+        "public_tables": "SUCCESS",
+        "public_tables_public_tables_withstand_attack": "SUCCESS",
+        "public_extracts": "SUCCESS",
+    }
